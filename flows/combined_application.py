@@ -1,0 +1,38 @@
+"""一件事联办: intake → matters in parallel → documents → packet."""
+
+from __future__ import annotations
+
+import uuid
+
+from prefect import flow
+from prefect.futures import wait
+from prefect.runtime import flow_run
+
+from onematter.cases import matter_cases
+from onematter.db import session_scope
+from onematter.models import Application
+from tasks.cases import decide_matter, settle_application, start_processing
+from tasks.documents import issue_documents
+
+
+def run_name() -> str:
+    """`一件事 PHYJS-20261129-0001` — the application number, never personal data."""
+    application_id = flow_run.parameters["application_id"]
+    with session_scope() as session:
+        app = session.get(Application, uuid.UUID(str(application_id)))
+        return f"一件事 {app.application_no}" if app else f"一件事 {application_id}"
+
+
+@flow(name="combined-application", flow_run_name=run_name, log_prints=False)
+async def combined_application(application_id: uuid.UUID) -> dict:
+    """Decide every selected matter of one combined application and issue its documents.
+    Takes only the application's id; running it again does no work twice."""
+    pending = start_processing(application_id)
+    with session_scope() as session:
+        names = {str(c.id): c.matter for c in matter_cases(session, application_id)}
+    futures = [decide_matter.submit(case_id, names[case_id]) for case_id in pending]
+    wait(futures)
+    statuses = {names[cid]: f.result() for cid, f in zip(pending, futures)}
+    status = settle_application(application_id)
+    numbers = issue_documents(application_id)
+    return {"status": status, "matters": statuses, "documents": numbers}

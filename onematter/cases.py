@@ -1,0 +1,208 @@
+"""Case lifecycle: the transition table, the one function that changes a status, intake."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import uuid
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from onematter.intake import Intake, IntakeError
+from onematter.models import (
+    Application, Course, DailySerial, Event, Fair, MatterCase, Person, Programme,
+)
+from onematter.policy import load_policy
+from onematter.rules.identity import birth_date, sex
+from onematter.rules.workdays import add_working_days
+from onematter.settings import today
+
+APPLICATION_TRANSITIONS = {
+    "received": {"processing"},
+    "processing": {"awaiting_decision", "completed"},
+    "awaiting_decision": {"completed"},
+}
+MATTER_TRANSITIONS = {
+    "training": {"pending": {"enrolled", "waitlisted", "refused"}, "waitlisted": {"enrolled"}},
+    "education": {"pending": {"registered", "refused"}},
+    "job_push": {"pending": {"pushed", "no_match"}, "no_match": {"pushed"}},
+    "job_fair": {"pending": {"registered", "waitlisted", "refused"}, "waitlisted": {"registered"}},
+    "employer_incentive": {"pending": {"pending_decision", "refused"},
+                           "pending_decision": {"approved", "rejected"}},
+}
+OPEN_MATTER_STATUSES = {"pending", "pending_decision"}
+
+
+class IllegalTransition(Exception):
+    pass
+
+
+class OpenApplicationExists(Exception):
+    def __init__(self, application_no: str):
+        super().__init__(f"该申请人已有一件未办结的联办申请 {application_no}")
+        self.application_no = application_no
+
+
+class NotFound(Exception):
+    pass
+
+
+def transition(
+    session: Session, target: Application | MatterCase, to_status: str, *, actor: str,
+    flow_run_id: str | None = None, note: str | None = None,
+) -> None:
+    """Change a status if the transition table allows it, and append the event. No commit."""
+    if isinstance(target, Application):
+        allowed, entity, app_id = APPLICATION_TRANSITIONS, "application", target.id
+    else:
+        allowed, entity, app_id = MATTER_TRANSITIONS[target.matter], f"matter:{target.matter}", target.application_id
+    if to_status not in allowed.get(target.status, set()):
+        raise IllegalTransition(f"{entity} 不能从 {target.status} 变为 {to_status}")
+    session.add(Event(application_id=app_id, entity=entity, entity_id=target.id, from_status=target.status,
+                      to_status=to_status, actor=actor, flow_run_id=flow_run_id, note=note))
+    target.status = to_status
+    session.add(target)
+
+
+# ------------------------------------------------------------------ intake
+
+
+def next_application_no(session: Session, day: dt.date) -> str:
+    """`<prefix>-<yyyymmdd>-<serial>`; the counter row is locked so serials never repeat."""
+    prefix = load_policy().application_no_prefix
+    row = session.exec(
+        select(DailySerial).where(DailySerial.prefix == prefix, DailySerial.day == day).with_for_update()
+    ).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                row = DailySerial(prefix=prefix, day=day, last=0)
+                session.add(row)
+                session.flush()
+        except IntegrityError:  # created concurrently: lock the winner's row
+            row = session.exec(select(DailySerial).where(
+                DailySerial.prefix == prefix, DailySerial.day == day).with_for_update()).one()
+    row.last += 1
+    session.add(row)
+    session.flush()
+    return f"{prefix}-{day:%Y%m%d}-{row.last:04d}"
+
+
+def idempotency_key(intake: Intake, day: dt.date) -> str:
+    if intake.idempotency_key:
+        return intake.idempotency_key
+    form = intake.model_dump(mode="json", exclude={"idempotency_key"})
+    digest = hashlib.sha256(json.dumps([form, day.isoformat()], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"form-{digest[:40]}"
+
+
+def check_catalogue_references(session: Session, intake: Intake) -> None:
+    m = intake.matters
+    errors: dict[str, str] = {}
+    if m.training and not session.exec(select(Course).where(Course.code == m.training.course)).first():
+        errors["matters.training.course"] = f"培训课程代码“{m.training.course}”不存在，请核对课程目录"
+    if m.education and not session.exec(select(Programme).where(Programme.code == m.education.programme)).first():
+        errors["matters.education.programme"] = f"学历提升专业代码“{m.education.programme}”不存在，请核对专业目录"
+    if m.job_fair and m.job_fair.fair and not session.exec(select(Fair).where(Fair.code == m.job_fair.fair)).first():
+        errors["matters.job_fair.fair"] = f"招聘会代码“{m.job_fair.fair}”不存在，请核对招聘会目录"
+    if errors:
+        raise IntakeError(errors)
+
+
+def submit_application(session: Session, intake: Intake, *, actor: str) -> tuple[Application, bool]:
+    """Store a validated intake. Returns (application, created). Commits (one unit of work);
+    resolves the races of two windows submitting at once by the database's unique keys."""
+    day = today()
+    key = idempotency_key(intake, day)
+    existing = session.exec(select(Application).where(Application.idempotency_key == key)).first()
+    if existing:
+        return existing, False
+    check_catalogue_references(session, intake)
+    try:
+        app = _create_application(session, intake, key=key, day=day, actor=actor)
+        session.commit()
+        return app, True
+    except IntegrityError:
+        session.rollback()
+        existing = session.exec(select(Application).where(Application.idempotency_key == key)).first()
+        if existing:
+            return existing, False
+        person = session.exec(select(Person).where(Person.id_number == intake.applicant.id_number)).first()
+        open_app = person and session.exec(select(Application).where(Application.open_person_id == person.id)).first()
+        if open_app:
+            raise OpenApplicationExists(open_app.application_no) from None
+        raise
+
+
+def _create_application(session: Session, intake: Intake, *, key: str, day: dt.date, actor: str) -> Application:
+    a = intake.applicant
+    person = session.exec(select(Person).where(Person.id_number == a.id_number)).first()
+    if person is None:
+        person = Person(id_number=a.id_number, name=a.name, mobile=a.mobile,
+                        birth_date=birth_date(a.id_number), sex=sex(a.id_number))
+    else:
+        person.name, person.mobile = a.name, a.mobile
+        open_app = session.exec(select(Application).where(Application.open_person_id == person.id)).first()
+        if open_app:
+            raise OpenApplicationExists(open_app.application_no)
+    session.add(person)
+    session.flush()
+    policy = load_policy()
+    selected = intake.matters.selected()
+    deadlines = {m: add_working_days(day, policy.deadlines_working_days[m], policy) for m in selected}
+    app = Application(
+        application_no=next_application_no(session, day), idempotency_key=key, person_id=person.id,
+        open_person_id=person.id, application_date=day, deadline=max(deadlines.values()), town=a.town,
+        staff_name=intake.staff.name, station=intake.staff.station, policy_version=policy.version,
+        form=intake.model_dump(mode="json"),
+    )
+    session.add(app)
+    session.flush()
+    session.add(Event(application_id=app.id, entity="application", entity_id=app.id, to_status="received", actor=actor))
+    for matter in selected:
+        request = getattr(intake.matters, matter).model_dump(mode="json")
+        session.add(MatterCase(application_id=app.id, matter=matter, request=request,
+                               deadline=deadlines[matter], policy_version=policy.version))
+    session.flush()
+    return app
+
+
+# ------------------------------------------------------------------ reading
+
+
+def get_application(session: Session, application_no_or_id: str | uuid.UUID) -> Application:
+    if isinstance(application_no_or_id, uuid.UUID):
+        app = session.get(Application, application_no_or_id)
+    else:
+        app = session.exec(select(Application).where(
+            func.upper(Application.application_no) == application_no_or_id.strip().upper())).first()
+    if app is None:
+        raise NotFound(f"找不到联办申请 {application_no_or_id}")
+    return app
+
+
+def matter_cases(session: Session, application_id: uuid.UUID) -> list[MatterCase]:
+    from onematter.policy import MATTERS
+    cases = session.exec(select(MatterCase).where(MatterCase.application_id == application_id)).all()
+    return sorted(cases, key=lambda c: MATTERS.index(c.matter))
+
+
+def settle_application(session: Session, app: Application, *, actor: str, flow_run_id: str | None = None) -> None:
+    """Move the application on once its matters are decided: completed when every matter is
+    final, awaiting_decision while a supervisor's decision is outstanding."""
+    cases = matter_cases(session, app.id)
+    if any(c.status == "pending" for c in cases):
+        return
+    if app.status == "received":
+        transition(session, app, "processing", actor=actor, flow_run_id=flow_run_id)
+    waiting = any(c.status in OPEN_MATTER_STATUSES for c in cases)
+    if waiting and app.status == "processing":
+        transition(session, app, "awaiting_decision", actor=actor, flow_run_id=flow_run_id)
+    elif not waiting and app.status in ("processing", "awaiting_decision"):
+        transition(session, app, "completed", actor=actor, flow_run_id=flow_run_id)
+        app.open_person_id = None
+        app.completed_at = dt.datetime.now(dt.timezone.utc)
+        session.add(app)

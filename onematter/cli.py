@@ -1,0 +1,283 @@
+"""The `onematter` command line (Typer). JSON output is a documented contract (README)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+import yaml
+
+from onematter.settings import get_settings
+
+app = typer.Typer(help="退役军人就业创业帮扶“一件事”联办", no_args_is_help=True, add_completion=False)
+catalog_app = typer.Typer(help="目录（培训课程、学历专业、岗位、招聘会）", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+
+def _prefect_defaults() -> None:
+    """Embedded default: Prefect's own state under the data dir, quiet, offline."""
+    os.environ.setdefault("PREFECT_HOME", str(get_settings().data_dir / "prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
+
+
+def _emit(obj: Any) -> None:
+    typer.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def _fail(obj: dict, code: int, human: str, as_json: bool) -> None:
+    if as_json:
+        _emit(obj)
+    else:
+        typer.echo(human, err=True)
+    raise typer.Exit(code)
+
+
+def _load(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise typer.BadParameter(f"无法读取文件 {path}：{exc.strerror}") from None
+    try:
+        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise typer.BadParameter(f"文件 {path} 不是有效的 YAML/JSON：{exc}") from None
+
+
+def _db():
+    from onematter.db import init_db
+    init_db()
+
+
+def _fields_text(fields: dict[str, str]) -> str:
+    return "申请表有误，未受理：\n" + "\n".join(f"  {k}：{v}" for k, v in fields.items())
+
+
+def _print_human(view: dict) -> None:
+    from onematter.intake import MATTER_TITLES
+    from onematter.issuing import STATUS_LABELS
+    typer.echo(f"申请编号：{view['application_no']}  状态：{view['status']}  承诺办结日期：{view['deadline']}")
+    for m in view["matters"]:
+        line = f"  - {MATTER_TITLES[m['matter']]}：{STATUS_LABELS.get(m['status'], m['status'])}"
+        if m["reason"]:
+            line += f"（{m['reason']}）"
+        typer.echo(line)
+    typer.echo("文书：")
+    for d in view["documents"]:
+        typer.echo(f"  {d['title']:<20} {d['path']}")
+
+
+# ------------------------------------------------------------------ commands
+
+
+@app.command("init-db")
+def init_db_cmd() -> None:
+    """Create or migrate the database."""
+    _db()
+    typer.echo(f"数据库已就绪：{get_settings().resolved_database_url.split('@')[-1]}")
+
+
+@catalog_app.command("import")
+def catalog_import(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Create or update courses, programmes, postings and fairs by code."""
+    from onematter.catalogue import import_catalogue, parse_catalogue
+    from onematter.db import session_scope
+    from onematter.intake import IntakeError
+    try:
+        catalogue = parse_catalogue(_load(file))
+    except IntakeError as exc:
+        _fail({"error": "invalid_catalogue", "fields": exc.fields}, 2, _fields_text(exc.fields), as_json)
+    _db()
+    with session_scope() as session:
+        counts = import_catalogue(session, catalogue)
+    if as_json:
+        _emit(counts)
+    else:
+        for name, c in counts.items():
+            typer.echo(f"{name}: 新增 {c['created']}，更新 {c['updated']}")
+
+
+@catalog_app.command("sample")
+def catalog_sample(file: Path) -> None:
+    """Write the sample catalogue (示例数据), dated relative to today, to FILE."""
+    from onematter.catalogue import sample_catalogue
+    from onematter.settings import today
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.write_text(yaml.safe_dump(sample_catalogue(today()), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    typer.echo(str(file))
+
+
+def run_application_flow(application_id) -> None:
+    """Run the combined-application flow in this process (embedded default)."""
+    _prefect_defaults()
+    import asyncio
+
+    from prefect import tags
+
+    from flows.combined_application import combined_application
+    from onematter.cases import matter_cases
+    from onematter.db import session_scope
+    from onematter.models import Application
+    with session_scope() as session:
+        app_row = session.get(Application, application_id)
+        labels = [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
+    with tags(*labels):
+        asyncio.run(combined_application(application_id=application_id))
+
+
+def run_documents_flow(application_id) -> None:
+    _prefect_defaults()
+    import asyncio
+
+    from flows.decision import issue_documents_flow
+    asyncio.run(issue_documents_flow(application_id=application_id))
+
+
+@app.command()
+def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
+    """Submit one combined application (一件事联办申请) from a YAML or JSON file."""
+    from onematter.cases import OpenApplicationExists, submit_application
+    from onematter.db import session_scope
+    from onematter.intake import IntakeError, parse_intake
+    from onematter.views import application_view
+    try:
+        intake = parse_intake(_load(file))
+        _db()
+        with session_scope() as session:
+            application, _created = submit_application(session, intake, actor=f"staff:{intake.staff.name}")
+    except IntakeError as exc:
+        _fail({"error": "invalid_intake", "fields": exc.fields}, 2, _fields_text(exc.fields), as_json)
+    except OpenApplicationExists as exc:
+        _fail({"error": "open_application_exists", "application_no": exc.application_no}, 2,
+              f"未受理：该申请人已有一件未办结的联办申请 {exc.application_no}，请先办结或查询该申请。", as_json)
+    if application.status == "received" or _documents_missing(application.id):
+        try:
+            run_application_flow(application.id)
+        except Exception as exc:  # the flow run failed: say so, keep the case as it is
+            _fail({"error": "processing_failed", "application_no": application.application_no, "message": str(exc)},
+                  1, f"联办申请 {application.application_no} 已受理，但办理过程出错：{exc}", as_json)
+    with session_scope() as session:
+        view = application_view(session, session.get(type(application), application.id))
+    _emit(view) if as_json else _print_human(view)
+
+
+def _documents_missing(application_id) -> bool:
+    from sqlmodel import select
+
+    from onematter.db import session_scope
+    from onematter.issuing import due_documents
+    from onematter.cases import matter_cases
+    from onematter.models import Application, Document
+    with session_scope() as session:
+        app_row = session.get(Application, application_id)
+        have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == application_id))}
+        return not set(due_documents(app_row, matter_cases(session, application_id))) <= have
+
+
+@app.command()
+def status(application_no: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show one application."""
+    from onematter.cases import NotFound, get_application
+    from onematter.db import session_scope
+    from onematter.views import application_view
+    _db()
+    with session_scope() as session:
+        try:
+            view = application_view(session, get_application(session, application_no))
+        except NotFound as exc:
+            _fail({"error": "not_found", "application_no": application_no}, 1, str(exc), as_json)
+    _emit(view) if as_json else _print_human(view)
+
+
+@app.command("list")
+def list_cmd(as_json: bool = typer.Option(False, "--json"),
+             status_filter: Optional[str] = typer.Option(None, "--status", help="只列出该状态")) -> None:
+    """List applications, newest first."""
+    from sqlmodel import select
+
+    from onematter.db import session_scope
+    from onematter.models import Application
+    from onematter.views import application_view
+    _db()
+    with session_scope() as session:
+        query = select(Application).order_by(Application.application_no.desc())
+        if status_filter:
+            query = query.where(Application.status == status_filter)
+        views = [application_view(session, a) for a in session.exec(query).all()]
+    if as_json:
+        _emit(views)
+    else:
+        for v in views:
+            matters = "，".join(f"{m['matter']}={m['status']}" for m in v["matters"])
+            typer.echo(f"{v['application_no']}  {v['status']:<18} 办结期限 {v['deadline']}  {matters}")
+
+
+@app.command()
+def decide(
+    application_no: str,
+    approve: bool = typer.Option(None, "--approve/--reject", help="通过 / 不予通过"),
+    by: str = typer.Option(..., "--by", help="审核人姓名"),
+    comment: Optional[str] = typer.Option(None, "--comment", help="审核意见（不予通过时必填）"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Record a supervisor's decision on the employer incentive and issue the notice."""
+    from onematter.cases import NotFound
+    from onematter.db import session_scope
+    from onematter.matters import DecisionRefused, decide_incentive
+    from onematter.views import application_view
+    if approve is None:
+        _fail({"error": "invalid_decision", "message": "请指定 --approve 或 --reject"}, 2, "请指定 --approve 或 --reject", as_json)
+    _db()
+    try:
+        with session_scope() as session:
+            app_row = decide_incentive(session, application_no, approve=approve, by=by, comment=comment, source="cli")
+    except (DecisionRefused, NotFound) as exc:
+        _fail({"error": "decision_refused", "application_no": application_no, "message": str(exc)}, 2, str(exc), as_json)
+    try:
+        run_documents_flow(app_row.id)
+    except Exception as exc:
+        _fail({"error": "processing_failed", "application_no": app_row.application_no, "message": str(exc)},
+              1, f"审核结果已记录，但出件出错：{exc}", as_json)
+    with session_scope() as session:
+        view = application_view(session, session.get(type(app_row), app_row.id))
+    _emit(view) if as_json else _print_human(view)
+
+
+@app.command()
+def verify(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Say which application and document a PDF is, or that it is unknown or altered."""
+    from onematter.db import session_scope
+    from onematter.verification import verify_pdf
+    _db()
+    with session_scope() as session:
+        result = verify_pdf(session, file)
+    if as_json:
+        _emit(result)
+    else:
+        typer.echo(result["message"])
+    raise typer.Exit(0 if result["result"] == "genuine" else 1)
+
+
+@app.command()
+def demo() -> None:
+    """Import the sample catalogue and run the sample application end to end."""
+    from onematter.settings import REPO_ROOT
+    settings = get_settings()
+    sample = settings.data_dir / "sample-catalogue.yaml"
+    catalog_sample(sample)
+    catalog_import(sample, as_json=False)
+    apply(REPO_ROOT / "examples" / "application.yaml", as_json=False)
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

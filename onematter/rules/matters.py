@@ -1,0 +1,188 @@
+"""Each matter's rule as a pure function over plain values and policy data (domain.md §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from onematter.policy import Policy
+from onematter.rules import Outcome, education_rank, refused
+
+# ---------------------------------------------------------------- 2.1 vocational training
+
+
+def decide_training(
+    *, start: dt.date, capacity: int, enrolled: int, waitlisted: int, overlapping: bool,
+    today: dt.date, citation: str,
+) -> Outcome:
+    if today >= start:
+        return refused("enrolment_closed", f"该课程已于{start:%Y年%m月%d日}开班，报名已截止。可选择其他开班日期的课程。", citation)
+    if overlapping:
+        return refused("overlapping_enrolment", "您已报名的另一门培训课程与该课程时间重叠，同一时间只能参加一门培训。", citation)
+    if enrolled < capacity:
+        return Outcome(status="enrolled")
+    return Outcome(status="waitlisted", details={"waitlist_position": waitlisted + 1})
+
+
+# ---------------------------------------------------------------- 2.2 academic education
+
+SOLDIER_CATEGORIES = ("义务兵", "军士")
+
+
+def decide_education(
+    *, category: str, education: str, level: str, opens: dt.date, closes: dt.date,
+    today: dt.date, citation: str,
+) -> Outcome:
+    if category not in SOLDIER_CATEGORIES:
+        return refused("not_veteran_soldier", "免费学历提升教育面向退役士兵（义务兵、军士），军官不在此项范围内。", citation)
+    if education_rank(education) >= education_rank(level):
+        return refused("already_holds_level", f"您已具有{education}学历，不能再报名{level}层次。", citation)
+    needed = "高中" if level == "大专" else "大专"
+    if education_rank(education) < education_rank(needed):
+        need_text = "高中（含中专、职高、技校）" if level == "大专" else "大专"
+        return refused("education_prerequisite", f"报名{level}层次需具有{need_text}及以上学历，您的学历为{education}。", citation)
+    if today < opens:
+        return refused("window_not_open", f"该专业报名将于{opens:%Y年%m月%d日}开始，请届时再申请。", citation)
+    if today > closes:
+        return refused("window_closed", f"该专业报名已于{closes:%Y年%m月%d日}截止。", citation)
+    return Outcome(status="registered")
+
+
+# ---------------------------------------------------------------- 2.3 job information push
+
+
+@dataclass(frozen=True)
+class PostingView:
+    code: str
+    category: str
+    town: str
+    salary_max: int
+    education_min: str
+    veteran_preferred: bool
+    valid_until: dt.date
+
+
+def posting_matches(
+    p: PostingView, *, education: str, categories: list[str], towns: list[str],
+    min_salary: int | None, today: dt.date,
+) -> bool:
+    return (
+        p.valid_until >= today
+        and education_rank(education) >= education_rank(p.education_min)
+        and (not categories or p.category in categories)
+        and (not towns or p.town in towns)
+        and (min_salary is None or p.salary_max >= min_salary)
+    )
+
+
+def rank_postings(postings: list[PostingView]) -> list[PostingView]:
+    """Veteran-preferred first, then higher salary maximum, then earlier valid-until."""
+    return sorted(postings, key=lambda p: (not p.veteran_preferred, -p.salary_max, p.valid_until, p.code))
+
+
+def match_postings(
+    postings: list[PostingView], *, education: str, categories: list[str], towns: list[str],
+    min_salary: int | None, today: dt.date, limit: int,
+) -> list[PostingView]:
+    found = [p for p in postings if posting_matches(
+        p, education=education, categories=categories, towns=towns, min_salary=min_salary, today=today)]
+    return rank_postings(found)[:limit]
+
+
+# ---------------------------------------------------------------- 2.4 job fairs
+
+
+@dataclass(frozen=True)
+class FairView:
+    code: str
+    starts_at: dt.datetime
+    capacity: int          # for the requested attendance mode; 0 = mode not offered
+    registered: int
+    waitlisted: int
+
+
+def decide_fair(
+    fairs: list[FairView], *, requested: str | None, now: dt.datetime, citation: str,
+) -> tuple[Outcome, str | None]:
+    """Returns the outcome and the fair code it concerns."""
+    if requested:
+        fair = next(f for f in fairs if f.code == requested)
+        if fair.starts_at <= now:
+            return refused("fair_started", "该场招聘会已开始或已结束，不能再报名。", citation), fair.code
+        if fair.capacity == 0:
+            return refused("mode_unavailable", "该场招聘会不提供所选参会方式（线下/线上），请改选另一种方式。", citation), fair.code
+        return _seat(fair), fair.code
+    upcoming = sorted((f for f in fairs if f.starts_at > now and f.capacity > 0), key=lambda f: (f.starts_at, f.code))
+    if not upcoming:
+        return refused("no_upcoming_fair", "近期没有可报名的退役军人专场招聘会，新场次发布后将通知您。", citation), None
+    with_room = [f for f in upcoming if f.registered < f.capacity]
+    fair = with_room[0] if with_room else upcoming[0]
+    return _seat(fair), fair.code
+
+
+def _seat(fair: FairView) -> Outcome:
+    if fair.registered < fair.capacity:
+        return Outcome(status="registered")
+    return Outcome(status="waitlisted", details={"waitlist_position": fair.waitlisted + 1})
+
+
+# ---------------------------------------------------------------- 2.5 employer incentive
+
+
+def month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def incentive_schedule(
+    *, rate_yuan: int, start: dt.date, contract_end: dt.date, months: int = 36,
+) -> list[dict]:
+    """Year-by-year deduction: rate ÷ 12 × months of each year inside the window that starts at
+    `start`'s month, lasts `months` months and stops at the contract's last month. Whole yuan,
+    rounded half up."""
+    first = month_index(start)
+    last = min(first + months - 1, month_index(contract_end))
+    per_year: dict[int, int] = {}
+    for m in range(first, last + 1):
+        per_year[m // 12] = per_year.get(m // 12, 0) + 1
+    return [
+        {"year": year, "months": n,
+         "amount_yuan": int((Decimal(rate_yuan) * n / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP))}
+        for year, n in sorted(per_year.items())
+    ]
+
+
+def decide_incentive(
+    *, category: str, placement: str, contract_start: dt.date, contract_end: dt.date,
+    social_insurance_start: dt.date, employer_code: str, today: dt.date, policy: Policy,
+) -> Outcome:
+    inc = policy.incentive
+    cite = inc.citation
+    if placement != "自主就业" or category not in SOLDIER_CATEGORIES:
+        return refused("not_self_employed_soldier",
+                       "该政策适用于自主就业退役士兵（义务兵、军士）；您的退役类别或安置方式不在政策范围内。", cite)
+    if not any(employer_code.startswith(p) for p in inc.accepted_code_prefixes):
+        return refused("not_enterprise", "用人单位的统一社会信用代码表明其不是企业，该政策仅适用于企业。", cite)
+    if contract_end < add_years(contract_start, 1) - dt.timedelta(days=1):
+        return refused("contract_too_short", "劳动合同期限不足1年，不符合政策条件。", cite)
+    if month_index(social_insurance_start) > month_index(today):
+        return refused("social_insurance_not_started", "企业尚未为其缴纳社会保险，缴纳后可再申请。", cite)
+    start = max(contract_start.replace(day=1), social_insurance_start.replace(day=1))
+    if not (inc.period_start <= start <= inc.period_end):
+        return refused("outside_policy_period",
+                       f"招用时间（{start:%Y年%m月}起同时签订合同并缴纳社保）不在政策执行期"
+                       f"{inc.period_start:%Y年%m月%d日}至{inc.period_end:%Y年%m月%d日}内。", cite)
+    schedule = incentive_schedule(rate_yuan=inc.rate_yuan, start=start, contract_end=contract_end, months=inc.months)
+    return Outcome(status="pending_decision", details={
+        "rate_yuan": inc.rate_yuan,
+        "window_start": f"{start:%Y-%m}",
+        "schedule": schedule,
+        "total_yuan": sum(row["amount_yuan"] for row in schedule),
+    })

@@ -1,0 +1,61 @@
+"""Settings: one pydantic-settings class, read through a cached getter (env prefix ONEMATTER_)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ONEMATTER_", extra="ignore")
+
+    data_dir: Path = REPO_ROOT / ".data"
+    database_url: str | None = None
+    today: dt.date | None = None
+    templates_dir: Path = REPO_ROOT / "templates"
+    policy_file: Path | None = None
+    issuing_body: str = "平湖市退役军人事务局"
+    service_centre: str = "平湖市退役军人服务中心"
+    document_base_url: str = "http://127.0.0.1:4300/documents"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'onematter.db'}"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+def today() -> dt.date:
+    """The date that stands in for today in every decision (ONEMATTER_TODAY for rehearsals)."""
+    fixed = get_settings().today
+    return fixed if fixed else dt.datetime.now(TZ).date()
+
+
+def now() -> dt.datetime:
+    """Current time, tz-aware; on ONEMATTER_TODAY its date is replaced by that day."""
+    current = dt.datetime.now(TZ)
+    fixed = get_settings().today
+    if fixed:
+        current = current.replace(year=fixed.year, month=fixed.month, day=fixed.day)
+    return current
+
+
+def local(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp in Asia/Shanghai (SQLite hands back naive local times, PostgreSQL UTC)."""
+    return value.replace(tzinfo=TZ) if value.tzinfo is None else value.astimezone(TZ)

@@ -1,0 +1,46 @@
+"""`onematter verify`: which application and document a PDF is, or that it is unknown/altered."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from onematter.models import Application, Document
+
+NUMBER = re.compile(r"[A-Z]{2,16}-\d{8}-\d{4}-\d{2}")
+
+
+def verify_pdf(session: Session, path: Path) -> dict:
+    data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    doc = session.exec(select(Document).where(Document.pdf_sha256 == digest)).first()
+    if doc:
+        app = session.get(Application, doc.application_id)
+        return {"result": "genuine", "application_no": app.application_no, "document_no": doc.document_no,
+                "title": doc.title, "verification_code": doc.verification_code,
+                "message": f"真实文书：{doc.title}，文书编号 {doc.document_no}，申请编号 {app.application_no}，"
+                           f"核验码 {doc.verification_code}"}
+    number = _document_number(data)
+    if number:
+        known = session.exec(select(Document).where(Document.document_no == number)).first()
+        if known:
+            return {"result": "altered", "document_no": number, "title": known.title,
+                    "message": f"文书编号 {number}（{known.title}）确有登记，但此文件与登记的文件不一致，可能已被修改"}
+    return {"result": "unknown", "document_no": number,
+            "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}
+
+
+def _document_number(data: bytes) -> str | None:
+    import io
+
+    from pypdf import PdfReader
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        text = "".join(page.extract_text() or "" for page in reader.pages[:2])
+    except Exception:
+        return None
+    found = NUMBER.search(text.replace(" ", ""))
+    return found.group(0) if found else None

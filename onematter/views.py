@@ -1,0 +1,41 @@
+"""The public JSON shape of an application (the CLI's output contract)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from onematter.cases import matter_cases
+from onematter.issuing import KINDS
+from onematter.models import Application, Document
+
+DETAIL_KEYS = {
+    "training": ("course", "waitlist_position"),
+    "education": ("programme",),
+    "job_push": ("postings",),
+    "job_fair": ("fair", "registration_code", "waitlist_position", "mode"),
+    "employer_incentive": ("rate_yuan", "window_start", "schedule", "total_yuan", "decided_by", "decided_at", "comment"),
+}
+
+
+def application_view(session: Session, app: Application) -> dict:
+    docs = session.exec(select(Document).where(Document.application_id == app.id)).all()
+    docs = sorted(docs, key=lambda d: KINDS[d.doc_key][0])
+    return {
+        "application_no": app.application_no,
+        "status": app.status,
+        "deadline": app.deadline.isoformat(),
+        "application_date": app.application_date.isoformat(),
+        "town": app.town,
+        "policy_version": app.policy_version,
+        "matters": [
+            {"matter": c.matter, "status": c.status, "reason_code": c.reason_code, "reason": c.reason,
+             "deadline": c.deadline.isoformat(),
+             "details": {k: c.details[k] for k in DETAIL_KEYS[c.matter] if k in c.details}}
+            for c in matter_cases(session, app.id)
+        ],
+        "documents": [
+            {"kind": d.doc_key, "title": d.title, "document_no": d.document_no, "path": d.path,
+             "sha256": d.pdf_sha256, "verification_code": d.verification_code, "pages": d.pages}
+            for d in docs
+        ],
+    }

@@ -1,0 +1,42 @@
+"""Tasks over the case record: each opens its own session, does one unit of work, commits once."""
+
+from __future__ import annotations
+
+import uuid
+
+from prefect import task
+from prefect.runtime import flow_run
+
+from onematter import cases, matters
+from onematter.db import session_scope
+from onematter.models import Application
+
+
+def _run_id() -> str | None:
+    return str(flow_run.id) if flow_run.id else None
+
+
+@task(name="start-processing", task_run_name="受理 {application_id}")
+def start_processing(application_id: uuid.UUID) -> list[str]:
+    """Mark the application as being processed; return the ids of its undecided matter cases."""
+    with session_scope() as session:
+        app = session.get(Application, application_id)
+        app.flow_run_id = app.flow_run_id or _run_id()
+        if app.status == "received":
+            cases.transition(session, app, "processing", actor="flow", flow_run_id=_run_id())
+        return [str(c.id) for c in cases.matter_cases(session, app.id) if c.status == "pending"]
+
+
+@task(name="decide-matter", task_run_name="办理 {matter}", retries=2, retry_delay_seconds=[1, 3])
+def decide_matter(case_id: str, matter: str) -> str:
+    """Apply one matter's rule and write its rows; returns the matter's status."""
+    with session_scope() as session:
+        return matters.process_matter(session, uuid.UUID(case_id), actor="flow", flow_run_id=_run_id()).status
+
+
+@task(name="settle-application", task_run_name="结转 {application_id}")
+def settle_application(application_id: uuid.UUID) -> str:
+    with session_scope() as session:
+        app = session.get(Application, application_id)
+        cases.settle_application(session, app, actor="flow", flow_run_id=_run_id())
+        return app.status

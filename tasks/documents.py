@@ -1,0 +1,17 @@
+"""Issuing documents: every document the application is due, then the packet."""
+
+from __future__ import annotations
+
+import uuid
+
+from prefect import task
+
+from onematter import issuing
+from onematter.db import session_scope
+
+
+@task(name="issue-documents", task_run_name="出件 {application_id}")
+def issue_documents(application_id: uuid.UUID) -> list[str]:
+    """Render what is due and not yet issued (idempotent); returns the document numbers."""
+    with session_scope() as session:
+        return [d.document_no for d in issuing.issue_all(session, application_id)]

@@ -1,0 +1,94 @@
+"""Intake stored as a case: numbers, idempotency, one open application, transitions, events."""
+
+import threading
+
+import pytest
+from sqlmodel import Session, select
+
+from onematter.cases import (
+    IllegalTransition, OpenApplicationExists, matter_cases, submit_application, transition,
+)
+from onematter.db import get_engine
+from onematter.intake import IntakeError, parse_intake
+from onematter.models import Application, Event, MatterCase, Person
+from tests.conftest import make_id
+
+
+def test_submission_creates_application_cases_and_event(session, catalogue, form):
+    app, created = submit_application(session, parse_intake(form), actor="staff:王珏")
+    assert created
+    assert app.application_no == "PHYJS-20261130-0001"
+    assert app.status == "received" and app.open_person_id == app.person_id
+    cases = matter_cases(session, app.id)
+    assert [c.matter for c in cases] == ["training", "education", "job_push", "job_fair", "employer_incentive"]
+    # deadlines: working days from Monday 2026-11-30; the application's is the latest (10 → 12-14)
+    assert {c.matter: c.deadline.isoformat() for c in cases}["job_push"] == "2026-12-01"
+    assert app.deadline.isoformat() == "2026-12-14"
+    events = session.exec(select(Event).where(Event.application_id == app.id)).all()
+    assert [(e.entity, e.to_status, e.actor) for e in events] == [("application", "received", "staff:王珏")]
+
+
+def test_same_idempotency_key_returns_the_same_application(session, catalogue, form):
+    first, _ = submit_application(session, parse_intake(form), actor="t")
+    again, created = submit_application(session, parse_intake(form), actor="t")
+    assert not created and again.id == first.id
+    assert len(session.exec(select(Application)).all()) == 1
+
+
+def test_form_without_key_resubmitted_is_not_stored_twice(session, catalogue, form):
+    del form["idempotency_key"]
+    first, _ = submit_application(session, parse_intake(form), actor="t")
+    again, created = submit_application(session, parse_intake(form), actor="t")
+    assert not created and again.id == first.id
+
+
+def test_one_open_application_per_person(session, catalogue, form):
+    submit_application(session, parse_intake(form), actor="t")
+    form["idempotency_key"] = "another"
+    with pytest.raises(OpenApplicationExists) as info:
+        submit_application(session, parse_intake(form), actor="t")
+    assert info.value.application_no == "PHYJS-20261130-0001"
+    assert len(session.exec(select(Application)).all()) == 1
+
+
+def test_unknown_catalogue_code_is_a_form_error_and_stores_nothing(session, catalogue, form):
+    form["matters"]["training"]["course"] = "NOPE"
+    with pytest.raises(IntakeError) as info:
+        submit_application(session, parse_intake(form), actor="t")
+    assert "NOPE" in info.value.fields["matters.training.course"]
+    assert session.exec(select(Person)).all() == []
+
+
+def test_serials_never_repeat_under_concurrent_intake(db, catalogue, form):
+    forms = []
+    for i in range(8):
+        f = {**form, "idempotency_key": f"k{i}",
+             "applicant": {**form["applicant"], "id_number": make_id("19900101", seq=f"{100 + i}")}}
+        forms.append(parse_intake(f))
+    numbers, errors = [], []
+
+    def submit(intake):
+        try:
+            with Session(get_engine(), expire_on_commit=False) as s:
+                numbers.append(submit_application(s, intake, actor="t")[0].application_no)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=submit, args=(f,)) for f in forms]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert errors == []
+    assert sorted(numbers) == [f"PHYJS-20261130-{i:04d}" for i in range(1, 9)]
+
+
+def test_transition_table_refuses_illegal_moves_and_logs_legal_ones(session, catalogue, form):
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    case = session.exec(select(MatterCase).where(MatterCase.matter == "education")).one()
+    with pytest.raises(IllegalTransition):
+        transition(session, case, "approved", actor="t")
+    transition(session, case, "registered", actor="tester", flow_run_id="run-1")
+    with pytest.raises(IllegalTransition):
+        transition(session, case, "refused", actor="t")
+    session.commit()
+    event = session.exec(select(Event).where(Event.entity == "matter:education")).one()
+    assert (event.from_status, event.to_status, event.actor, event.flow_run_id) == ("pending", "registered", "tester", "run-1")
