@@ -36,8 +36,9 @@ def engine_for(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - driver hook
-            # Writers take the lock up front: read-then-write (seat counts, serials) can't race.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Units of work (session_scope) take the write lock up front, so read-then-write
+            # (seat counts, serials) can't race; plain readers begin deferred and block no one.
+            conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
         return engine
     if url.startswith("postgresql://"):
@@ -52,7 +53,10 @@ def get_engine() -> Engine:
 @contextmanager
 def session_scope() -> Iterator[Session]:
     """One unit of work: commits once at the end, rolls back on error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
+    engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        engine = engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+    with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 import subprocess
 import threading
 import unicodedata
@@ -65,16 +66,29 @@ def templates_dir() -> Path:
     return get_settings().templates_dir.resolve()
 
 
-def url_fetcher(url: str, timeout: int = 10, ssl_context=None) -> dict:
-    """Serve files under templates/ only; refuse everything else at once (no network)."""
-    root = templates_dir()
-    parsed = urlparse(url)
-    if parsed.scheme != "file":
-        raise FetchRefused(f"拒绝读取外部资源：{url}")
-    path = Path(unquote(parsed.path)).resolve()
-    if root not in path.parents or not path.is_file():
-        raise FetchRefused(f"拒绝读取模板目录以外的文件：{url}")
-    return {"string": path.read_bytes(), "filename": path.name, "redirected_url": path.as_uri()}
+def _fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class TemplatesOnlyFetcher(URLFetcher):
+        """Serve files under templates/ only; refuse everything else at once (no network)."""
+
+        def fetch(self, url, headers=None):
+            root = templates_dir()
+            parsed = urlparse(url)
+            if parsed.scheme != "file":
+                raise FetchRefused(f"拒绝读取外部资源：{url}")
+            path = Path(unquote(parsed.path)).resolve()
+            if root not in path.parents or not path.is_file():
+                raise FetchRefused(f"拒绝读取模板目录以外的文件：{url}")
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": mime})
+
+    return TemplatesOnlyFetcher
+
+
+@lru_cache(maxsize=1)
+def url_fetcher():
+    return _fetcher_class()(allowed_protocols=["file"], timeout=1, allow_redirects=False)
 
 
 @lru_cache(maxsize=1)
@@ -147,7 +161,7 @@ def html_document(html: str):
     """Lay out HTML with WeasyPrint: returns a weasyprint.Document."""
     from weasyprint import HTML
     with _lock:
-        return HTML(string=html, base_url=str(templates_dir()) + "/", url_fetcher=url_fetcher).render(
+        return HTML(string=html, base_url=str(templates_dir()) + "/", url_fetcher=url_fetcher()).render(
             font_config=font_config())
 
 

@@ -82,7 +82,7 @@ class Event(SQLModel, table=True):
     __tablename__ = "events"
     id: int | None = Field(default=None, primary_key=True)
     application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
-    entity: str = Field(max_length=24)          # application | matter:<name>
+    entity: str = Field(max_length=40)          # application | matter:<name>
     entity_id: uuid.UUID
     from_status: str | None = Field(default=None, max_length=24)
     to_status: str = Field(max_length=24)

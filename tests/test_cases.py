@@ -3,12 +3,12 @@
 import threading
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from onematter.cases import (
     IllegalTransition, OpenApplicationExists, matter_cases, submit_application, transition,
 )
-from onematter.db import get_engine
+from onematter.db import session_scope
 from onematter.intake import IntakeError, parse_intake
 from onematter.models import Application, Event, MatterCase, Person
 from tests.conftest import make_id
@@ -69,7 +69,7 @@ def test_serials_never_repeat_under_concurrent_intake(db, catalogue, form):
 
     def submit(intake):
         try:
-            with Session(get_engine(), expire_on_commit=False) as s:
+            with session_scope() as s:
                 numbers.append(submit_application(s, intake, actor="t")[0].application_no)
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)

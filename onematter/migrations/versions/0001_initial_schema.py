@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 12:45:10.213265
+Create Date: 2026-11-29
 """
 from alembic import op
 import sqlalchemy as sa
@@ -165,7 +165,7 @@ def upgrade() -> None:
     op.create_table('events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('application_id', sa.Uuid(), nullable=False),
-    sa.Column('entity', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('entity', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('entity_id', sa.Uuid(), nullable=False),
     sa.Column('from_status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=True),
     sa.Column('to_status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),

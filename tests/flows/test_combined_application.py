@@ -1,0 +1,86 @@
+"""The Prefect flow end to end on a real (test-harness) Prefect server."""
+
+import asyncio
+import io
+
+from pypdf import PdfReader
+from sqlmodel import select
+
+from flows.combined_application import combined_application
+from flows.decision import issue_documents_flow
+from onematter.cases import submit_application
+from onematter.intake import parse_intake
+from onematter.matters import decide_incentive
+from onematter.models import Application, Document, Enrolment, Event, FairRegistration, Push
+from onematter.views import application_view
+
+
+def _text(path) -> str:
+    return "".join(p.extract_text() for p in PdfReader(path).pages)
+
+
+def test_flow_decides_every_matter_and_issues_documents(prefect, session, catalogue, form):
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    result = asyncio.run(combined_application(application_id=app.id))
+    assert result["status"] == "awaiting_decision"
+    assert result["matters"] == {"training": "enrolled", "education": "registered", "job_push": "pushed",
+                                 "job_fair": "registered", "employer_incentive": "pending_decision"}
+    session.expire_all()
+    view = application_view(session, session.get(Application, app.id))
+    kinds = [d["kind"] for d in view["documents"]]
+    assert kinds == ["form", "receipt", "training", "education", "job_push", "job_fair", "incentive_form",
+                     "packet-intake"]
+    receipt = _text(view["documents"][1]["path"])
+    assert app.application_no in receipt and "陆建军" in receipt and "2026年12月14日" in receipt
+    incentive = _text(view["documents"][6]["path"])
+    for figure in ("6,750", "9,000", "2,250", "27,000", "财税〔2019〕21号"):
+        assert figure in incentive
+    packet = PdfReader(view["documents"][-1]["path"])
+    assert len(packet.pages) > 7
+    # every status change was written with the flow run that made it
+    flow_events = session.exec(select(Event).where(Event.application_id == app.id, Event.actor == "flow")).all()
+    assert len(flow_events) == 7 and all(e.flow_run_id for e in flow_events)
+
+
+def test_running_the_flow_again_does_no_work_twice(prefect, session, catalogue, form):
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    asyncio.run(combined_application(application_id=app.id))
+    before = {d.doc_key: d.pdf_sha256 for d in session.exec(select(Document)).all()}
+    asyncio.run(combined_application(application_id=app.id))
+    session.expire_all()
+    after = {d.doc_key: d.pdf_sha256 for d in session.exec(select(Document)).all()}
+    assert after == before
+    assert len(session.exec(select(Enrolment)).all()) == 1
+    assert len(session.exec(select(FairRegistration)).all()) == 1
+    assert len(session.exec(select(Push)).all()) == 3
+
+
+def test_decision_issues_notice_completion_and_final_packet(prefect, session, catalogue, form):
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    asyncio.run(combined_application(application_id=app.id))
+    decide_incentive(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
+    session.commit()
+    asyncio.run(issue_documents_flow(application_id=app.id))
+    session.expire_all()
+    docs = {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id)).all()}
+    assert {"incentive_approval", "completion", "packet"} <= set(docs)
+    approval = _text(docs["incentive_approval"].path)
+    assert "李科长" in approval and "27,000" in approval
+    completion = _text(docs["completion"].path)
+    for word in ("职业技能培训", "学历教育提升", "就业信息推送", "专场招聘会", "审核通过"):
+        assert word in completion
+    final = PdfReader(docs["packet"].path)
+    assert len(final.pages) == 1 + sum(d.pages for k, d in docs.items() if not k.startswith("packet"))
+
+
+def test_rejection_issues_a_refusal_notice_with_the_comment(prefect, session, catalogue, form):
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    asyncio.run(combined_application(application_id=app.id))
+    decide_incentive(session, app.application_no, approve=False, by="李科长", comment="社保缴纳记录与合同不符",
+                     source="cli")
+    session.commit()
+    asyncio.run(issue_documents_flow(application_id=app.id))
+    session.expire_all()
+    doc = session.exec(select(Document).where(Document.doc_key == "refusal-employer_incentive")).one()
+    text = _text(doc.path)
+    assert "不予受理告知书" in text and "社保缴纳记录与合同不符" in text and "行政复议" in text
