@@ -1,0 +1,40 @@
+# onematter — two commands do all the set-up on a fresh Debian/Ubuntu machine:
+#   make demo   one real combined application end to end on the embedded default
+#   make test   the test suite (SQLite always; PostgreSQL too when it is reachable)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+export ONEMATTER_DATA_DIR ?= $(CURDIR)/.data
+
+.PHONY: demo test system-packages venv bench clean
+
+system-packages:
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  need=""; for p in fonts-noto-cjk libharfbuzz-subset0 fontconfig poppler-utils; do \
+	    dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	  if [ -n "$$need" ]; then echo "installing:$$need"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
+	else \
+	  fc-list | grep -q "Noto Sans CJK SC" || echo "!! install fonts-noto-cjk and libharfbuzz-subset0 (sudo apt-get install fonts-noto-cjk libharfbuzz-subset0)"; \
+	fi
+
+$(BIN)/onematter: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+venv: system-packages $(BIN)/onematter
+
+demo: venv
+	$(BIN)/onematter demo
+
+test: venv
+	$(BIN)/python -m pytest -p no:cacheprovider tests
+
+bench: venv
+	$(BIN)/python bench/application.py
+	$(BIN)/python bench/documents.py
+
+clean:
+	rm -rf $(VENV) .data

@@ -1,0 +1,110 @@
+"""The CLI's JSON contract (README): apply, status, list, decide, catalog import, verify."""
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+from typer.testing import CliRunner
+
+from onematter.cli import app
+from tests.conftest import REPO, TODAY
+
+runner = CliRunner()
+
+
+def _write(tmp_path, data, name="form.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _run(*args):
+    result = runner.invoke(app, [str(a) for a in args])
+    return result.exit_code, result.stdout
+
+
+def test_apply_status_list_decide_json_contract(prefect, db, catalogue, form, tmp_path):
+    code, out = _run("apply", _write(tmp_path, form), "--json")
+    assert code == 0, out
+    view = json.loads(out)
+    assert set(view) >= {"application_no", "status", "deadline", "matters", "documents"}
+    assert view["application_no"] == f"PHYJS-{TODAY:%Y%m%d}-0001"
+    assert view["status"] == "awaiting_decision" and view["deadline"] == "2026-12-14"
+    m = {x["matter"]: x for x in view["matters"]}
+    assert m["training"]["details"] == {"course": "PX-QCWX-01", "waitlist_position": None}
+    assert m["job_push"]["details"]["postings"] == ["GW-001", "GW-003", "GW-004"]
+    assert m["job_fair"]["details"]["fair"] == "ZP-01" and m["job_fair"]["details"]["registration_code"]
+    assert m["employer_incentive"]["details"]["total_yuan"] == 27000
+    assert m["employer_incentive"]["details"]["rate_yuan"] == 9000
+    for d in view["documents"]:
+        assert os.path.isfile(d["path"]) and len(d["sha256"]) == 64 and d["kind"]
+
+    code, again = _run("apply", _write(tmp_path, form), "--json")       # same idempotency key
+    assert code == 0 and json.loads(again)["application_no"] == view["application_no"]
+
+    other = {**form, "idempotency_key": "second-visit"}
+    code, out = _run("apply", _write(tmp_path, other, "other.yaml"), "--json")
+    assert code == 2 and json.loads(out) == {"error": "open_application_exists",
+                                             "application_no": view["application_no"]}
+
+    code, out = _run("status", view["application_no"], "--json")
+    assert code == 0 and json.loads(out)["matters"] == view["matters"]
+    code, out = _run("list", "--json")
+    assert [v["application_no"] for v in json.loads(out)] == [view["application_no"]]
+
+    code, out = _run("decide", view["application_no"], "--reject", "--by", "李科长", "--json")
+    assert code == 2 and "审核意见" in json.loads(out)["message"]
+    code, out = _run("decide", view["application_no"], "--approve", "--by", "李科长", "--json")
+    assert code == 0, out
+    decided = json.loads(out)
+    assert decided["status"] == "completed"
+    assert {x["matter"]: x["status"] for x in decided["matters"]}["employer_incentive"] == "approved"
+    assert {"incentive_approval", "completion", "packet"} <= {d["kind"] for d in decided["documents"]}
+    code, out = _run("decide", view["application_no"], "--reject", "--by", "赵", "--comment", "x", "--json")
+    assert code == 2 and "不能重复审核" in json.loads(out)["message"]
+
+    receipt = next(d for d in decided["documents"] if d["kind"] == "receipt")["path"]
+    code, out = _run("verify", receipt, "--json")
+    assert code == 0 and json.loads(out)["result"] == "genuine"
+
+
+def test_refused_intake_exit_2_names_fields_and_stores_nothing(db, form, tmp_path):
+    form["applicant"]["mobile"] = "999"
+    form["consent"] = False
+    code, out = _run("apply", _write(tmp_path, form), "--json")
+    assert code == 2
+    body = json.loads(out)
+    assert body["error"] == "invalid_intake"
+    assert set(body["fields"]) == {"applicant.mobile", "consent"}
+    code, out = _run("list", "--json")
+    assert json.loads(out) == []
+
+
+def test_catalogue_import_updates_by_code_and_refuses_bad_items(db, tmp_path):
+    from onematter.catalogue import sample_catalogue
+    data = sample_catalogue(TODAY)
+    code, out = _run("catalog", "import", _write(tmp_path, data, "c.yaml"), "--json")
+    assert code == 0 and json.loads(out)["courses"] == {"created": 3, "updated": 0}
+    code, out = _run("catalog", "import", _write(tmp_path, data, "c.yaml"), "--json")
+    assert json.loads(out)["postings"] == {"created": 0, "updated": 5}
+    data["courses"][0]["mode"] = "随便式"
+    data["postings"][0]["employer_code"] = "123"
+    code, out = _run("catalog", "import", _write(tmp_path, data, "bad.yaml"), "--json")
+    body = json.loads(out)
+    assert code == 2 and body["error"] == "invalid_catalogue"
+    assert "courses.0.mode" in body["fields"] and "postings.0.employer_code" in body["fields"]
+
+
+def test_real_command_end_to_end_on_the_embedded_default(tmp_path):
+    """`onematter demo` as a user runs it: a fresh data dir, SQLite, Prefect's local server."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ONEMATTER_"))}
+    env |= {"ONEMATTER_DATA_DIR": str(tmp_path / "data"), "ONEMATTER_TODAY": TODAY.isoformat()}
+    done = subprocess.run([sys.executable, "-m", "onematter.cli", "demo"], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert f"PHYJS-{TODAY:%Y%m%d}-0001" in done.stdout
+    pdfs = sorted((tmp_path / "data" / "documents").rglob("*.pdf"))
+    assert len(pdfs) == 8 and all(str(p) in done.stdout for p in pdfs)
+    assert "330482199203151217" not in done.stdout + done.stderr      # no ID number printed

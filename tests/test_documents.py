@@ -1,0 +1,160 @@
+"""Documents: text read back, fonts embedded, determinism, the fetcher, glyphs, escaping, verify."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+from sqlmodel import select
+
+from onematter import documents as docs
+from onematter.cases import submit_application
+from onematter.db import session_scope
+from onematter.intake import parse_intake
+from onematter.issuing import issue_all
+from onematter.models import Document
+from onematter.verification import verify_pdf
+
+
+def _fonts(reader: PdfReader) -> set[str]:
+    names = set()
+    for page in reader.pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            f = font.get_object()
+            names.add(str(f["/BaseFont"]))
+            for d in f.get("/DescendantFonts", []):
+                names.add(str(d.get_object()["/BaseFont"]))
+    return names
+
+
+@pytest.fixture
+def issued(session, catalogue, form):
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    from onematter.cases import matter_cases, settle_application
+    from onematter.matters import process_matter
+    with session_scope() as s:
+        for c in matter_cases(s, app.id):
+            process_matter(s, c.id)
+        settle_application(s, s.get(type(app), app.id), actor="t")
+    with session_scope() as s:
+        issue_all(s, app.id)
+    session.expire_all()
+    return app, {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id))}
+
+
+def test_each_document_reads_back_with_its_facts(issued):
+    app, rows = issued
+    text = {k: "".join(p.extract_text() for p in PdfReader(r.path).pages).replace(" ", "")
+            for k, r in rows.items()}
+    for key, row in rows.items():
+        assert app.application_no in text[key], key
+        assert row.document_no in text[key], key
+        assert row.verification_code in text[key], key
+    assert "330482199203151217" in text["form"] and "13905731234" in text["form"]
+    assert "陆建军" in text["receipt"] and "2026年12月14日" in text["receipt"]
+    assert "PX-QCWX-01" in text["training"] and "汽车维修" in text["training"]
+    assert "机电一体化技术" in text["education"]
+    assert all(code in text["job_push"] for code in ("GW-001", "GW-003", "GW-004"))
+    assert "ZP-01-0001" in text["job_fair"]
+    assert "27,000" in text["incentive_form"] and "财税〔2019〕21号" in text["incentive_form"]
+    assert "平湖市退役军人事务局" in text["receipt"]
+
+
+def test_cjk_font_embedded_and_page_counts(issued):
+    _, rows = issued
+    for key, row in rows.items():
+        reader = PdfReader(row.path)
+        assert len(reader.pages) == row.pages
+        assert any("NotoSansCJK" in f.replace("-", "") for f in _fonts(reader)), key
+        if not key.startswith("packet"):
+            assert row.pages <= 2, key
+    packet = rows["packet-intake"]
+    assert packet.pages == 1 + sum(r.pages for k, r in rows.items() if not k.startswith("packet"))
+
+
+def test_no_notdef_glyphs(issued):
+    """Every character of the text maps back to Unicode: no .notdef boxes."""
+    _, rows = issued
+    for row in rows.values():
+        text = "".join(p.extract_text() for p in PdfReader(row.path).pages)
+        assert "\ufffd" not in text and "\x00" not in text
+
+
+def test_rendering_is_deterministic(env):
+    context = {"doc": {"title": "测试", "number": "X-1", "qr": True}}
+    (env / "t").mkdir()
+    tpl = env / "t" / "t.html"
+    tpl.write_text("<html lang='zh-CN'><body><p>{{ doc.title }} 王</p>{{ qr_svg }}</body></html>", encoding="utf-8")
+    import os
+    os.environ["ONEMATTER_TEMPLATES_DIR"] = str(env / "t")
+    try:
+        from onematter.settings import get_settings
+        get_settings.cache_clear()
+        docs._env.cache_clear()
+        a = docs.render("t.html", context).pdf
+        b = docs.render("t.html", context).pdf
+    finally:
+        del os.environ["ONEMATTER_TEMPLATES_DIR"]
+        get_settings.cache_clear()
+    assert a == b
+
+
+def test_issued_documents_rerendered_are_byte_identical(issued, db):
+    app, rows = issued
+    row = rows["receipt"]
+    with session_scope() as s:
+        from onematter.issuing import build_context
+        again = docs.render(row.template, build_context(s, s.get(type(app), app.id), "receipt"))
+    assert again.pdf == Path(row.path).read_bytes()
+
+
+def test_fetcher_refuses_outside_urls_quickly(env):
+    fetcher = docs.url_fetcher()
+    for url in ("http://example.com/x.css", "https://127.0.0.1:9/x.png", "file:///etc/passwd",
+                (docs.templates_dir() / ".." / "pyproject.toml").as_uri()):
+        started = time.perf_counter()
+        with pytest.raises(docs.FetchRefused):
+            fetcher(url)
+        assert time.perf_counter() - started < 0.1
+    assert fetcher((docs.templates_dir() / "styles" / "print.css").as_uri()).read()
+
+
+def test_html_is_escaped_in_text_and_css_strings(env):
+    html = docs.render_html("receipt/document.html", _minimal_context(name="<b>王</b>"))
+    assert "&lt;b&gt;王&lt;/b&gt;" in html and "<b>王</b>" not in html
+    assert str(docs.css_string('a"b\\c</style>')) == '"a\\000022b\\00005cc\\00003c/style\\00003e"'
+
+
+def test_missing_glyph_fails_with_character_and_package(env):
+    with pytest.raises(docs.RenderError, match="U\\+3134A.*fonts-"):
+        docs.check_glyphs(["陆\U0003134A"])   # CJK Extension G: no installed font has it
+    docs.check_glyphs(["䶮㙟𠮷"])             # rarer characters Noto CJK covers
+
+
+def test_verify_genuine_altered_and_unknown(issued, session, tmp_path):
+    _, rows = issued
+    row = rows["receipt"]
+    assert verify_pdf(session, Path(row.path))["result"] == "genuine"
+    writer = PdfWriter(clone_from=row.path)
+    writer.add_metadata({"/Title": "tampered"})
+    altered = tmp_path / "altered.pdf"
+    writer.write(altered)
+    result = verify_pdf(session, altered)
+    assert result["result"] == "altered" and result["document_no"] == row.document_no
+    other = tmp_path / "other.pdf"
+    other.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    assert verify_pdf(session, other)["result"] == "unknown"
+
+
+def _minimal_context(name: str) -> dict:
+    return {
+        "doc": {"key": "receipt", "title": "受理回执", "number": "PHYJS-20261130-0001-02", "issuing_body": "平湖市退役军人事务局",
+                "service_centre": "平湖市退役军人服务中心", "policy_version": "t", "qr": False},
+        "application": {"no": "PHYJS-20261130-0001", "date": "2026-11-30", "deadline": "2026-12-14",
+                        "status": "completed", "status_label": "已办结", "staff": "王珏", "station": "中心", "town": "当湖街道"},
+        "applicant": {"name": name, "id_number": "330482199203151217", "sex": "男", "birth_date": "1992-03-15",
+                      "mobile": "13905731234", "discharge_date": "2025-09-01", "category": "军士", "placement": "自主就业",
+                      "education": "高中", "town": "当湖街道", "intentions": {"categories": [], "towns": [], "min_salary": None}},
+        "matters": [], "citation": "c", "verification_code": "ABCDE-12345", "qr_svg": "",
+    }
