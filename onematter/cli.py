@@ -20,7 +20,10 @@ app.add_typer(catalog_app, name="catalog")
 
 def _prefect_defaults() -> None:
     """Embedded default: Prefect's own state under the data dir, quiet, offline."""
-    os.environ.setdefault("PREFECT_HOME", str(get_settings().data_dir / "prefect"))
+    if "PREFECT_HOME" not in os.environ:
+        home = get_settings().data_dir / "prefect"
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["PREFECT_HOME"] = str(home)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("DO_NOT_TRACK", "1")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

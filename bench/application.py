@@ -1,0 +1,125 @@
+"""End-to-end time of the sample combined application on the embedded default, against the time
+bare WeasyPrint takes to render the same documents. Prints a table.
+
+    .venv/bin/python bench/application.py [--runs 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="onematter-bench-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONEMATTER_", "PREFECT_"))}
+    env["ONEMATTER_DATA_DIR"] = str(work / "cold")
+
+    # cold: a new process, a new data dir (fresh SQLite, Prefect's ephemeral server started)
+    subprocess.run([sys.executable, "-m", "onematter.cli", "catalog", "sample", str(work / "c.yaml")],
+                   env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "onematter.cli", "catalog", "import", str(work / "c.yaml")],
+                   env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "onematter.cli", "apply", str(REPO / "examples" / "application.yaml"),
+                    "--json"], env=env, check=True, capture_output=True)
+    cold = time.perf_counter() - started
+
+    # warm: one process, many applications
+    os.environ["ONEMATTER_DATA_DIR"] = str(work / "warm")
+    from onematter.cli import _prefect_defaults
+    _prefect_defaults()
+    import asyncio
+
+    import yaml
+    from stdnum.cn import ric
+
+    from flows.combined_application import combined_application
+    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.cases import submit_application
+    from onematter.db import init_db, session_scope
+    from onematter.intake import parse_intake
+    from onematter.settings import today
+
+    init_db()
+    with session_scope() as s:
+        import_catalogue(s, parse_catalogue(sample_catalogue(today())))
+    base = yaml.safe_load((REPO / "examples" / "application.yaml").read_text(encoding="utf-8"))
+
+    def one(i: int) -> tuple[float, str]:
+        form = copy.deepcopy(base)
+        body = f"33048219900101{i:03d}"
+        form["applicant"]["id_number"] = body + ric.calc_check_digit(body + "0")
+        form["idempotency_key"] = f"bench-{i}"
+        t0 = time.perf_counter()
+        with session_scope() as s:
+            app, _ = submit_application(s, parse_intake(form), actor="bench")
+        asyncio.run(combined_application(application_id=app.id))
+        return time.perf_counter() - t0, app.application_no
+
+    first, _ = one(0)                      # starts the ephemeral server
+    times = [one(i)[0] for i in range(1, args.runs + 1)]
+    warm = statistics.median(times)
+    _, last_no = one(args.runs + 1)
+
+    # bare WeasyPrint: the same documents' HTML, rendered and combined without our layer
+    from weasyprint import HTML
+
+    from onematter import documents as docs
+    from onematter.cases import get_application
+    from onematter.issuing import KINDS, build_context, due_documents, packet_key
+    from onematter.cases import matter_cases
+    with session_scope() as s:
+        app = get_application(s, last_no)
+        keys = due_documents(app, matter_cases(s, app.id)) + [packet_key(app)]
+        htmls = []
+        for key in keys:
+            ctx = build_context(s, app, key)
+            if key.startswith("packet"):
+                ctx["contents"] = []
+            code = docs.verification_code(docs.context_sha256(KINDS[key][2], ctx))
+            htmls.append(docs.render_html(KINDS[key][2], {**ctx, "verification_code": code,
+                                                          "qr_svg": docs.qr_svg(ctx, code)}))
+    base_url = str(REPO / "templates") + "/"
+    bare_times = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        rendered = [HTML(string=h, base_url=base_url).render() for h in htmls]
+        for r in rendered[:-1]:
+            r.write_pdf()
+        pages = [p for r in [rendered[-1], *rendered[:-1]] for p in r.pages]
+        rendered[-1].copy(pages).write_pdf()
+        bare_times.append(time.perf_counter() - t0)
+    bare = statistics.median(bare_times)
+
+    rows = [
+        ("documents per application", f"{len(keys)}"),
+        ("cold process (new data dir, server start), s", f"{cold:.2f}"),
+        ("first application in process, s", f"{first:.2f}"),
+        (f"warm median of {args.runs}, s", f"{warm:.2f}"),
+        ("warm min / max, s", f"{min(times):.2f} / {max(times):.2f}"),
+        ("bare WeasyPrint, same documents + packet, s", f"{bare:.2f}"),
+        ("ratio warm / bare (target ≤ 1.5)", f"{warm / bare:.2f}"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  value")
+    print("-" * (width + 10))
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()
