@@ -268,6 +268,14 @@ def verify(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command()
+def samples(directory: Path) -> None:
+    """Render every document kind for sample cases into DIRECTORY, for review."""
+    from onematter.samples import render_samples
+    for path in render_samples(directory):
+        typer.echo(str(path))
+
+
+@app.command()
 def demo() -> None:
     """Import the sample catalogue and run the sample application end to end."""
     from onematter.settings import REPO_ROOT

@@ -1,0 +1,94 @@
+"""Per-document render time against bare WeasyPrint on the same HTML, the packet's time and
+size, and peak memory, for the sample application. Prints a table.
+
+    .venv/bin/python bench/documents.py [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    os.environ["ONEMATTER_DATA_DIR"] = tempfile.mkdtemp(prefix="onematter-bench-docs-")
+    os.environ.pop("ONEMATTER_DATABASE_URL", None)
+    from sqlmodel import select
+    from weasyprint import HTML
+
+    from onematter import documents as docs
+    from onematter.issuing import KINDS, build_context
+    from onematter.models import Application, Document
+    from onematter.db import session_scope
+    from onematter.samples import _run
+
+    out = Path(os.environ["ONEMATTER_DATA_DIR"]) / "samples"
+    t0 = time.perf_counter()
+    _run(out)                                   # approved, rejected and refused sample cases
+    cold_all = time.perf_counter() - t0
+
+    base_url = str(docs.templates_dir()) + "/"
+    rows = []
+    with session_scope() as s:
+        app = s.exec(select(Application).order_by(Application.application_no)).first()
+        parts = [d for d in s.exec(select(Document).where(Document.application_id == app.id)).all()
+                 if not d.doc_key.startswith("packet")]
+        parts.sort(key=lambda d: KINDS[d.doc_key][0])
+        contexts = {d.doc_key: build_context(s, app, d.doc_key) for d in parts}
+    rendered = {}
+    for d in parts:
+        ctx = contexts[d.doc_key]
+        ours, bare = [], []
+        code = docs.verification_code(docs.context_sha256(d.template, ctx))
+        html = docs.render_html(d.template, {**ctx, "verification_code": code, "qr_svg": docs.qr_svg(ctx, code)})
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            rendered[d.doc_key] = docs.render(d.template, ctx)
+            ours.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            HTML(string=html, base_url=base_url).write_pdf()
+            bare.append(time.perf_counter() - t)
+        r = rendered[d.doc_key]
+        rows.append((d.doc_key, r.pages, len(r.pdf) // 1024, statistics.median(ours), statistics.median(bare)))
+
+    with session_scope() as s:
+        app = s.get(Application, app.id)
+        from onematter.issuing import packet_context
+        cover_ctx = packet_context(s, app, "packet", parts)
+    packet_times = []
+    for _ in range(args.repeat):
+        t = time.perf_counter()
+        cover = docs.render("packet/cover.html", cover_ctx)
+        packet = docs.combine(cover, [rendered[d.doc_key] for d in parts])
+        packet_times.append(time.perf_counter() - t)
+
+    print(f"{'document':<30}{'pages':>6}{'KB':>7}{'ours s':>9}{'bare s':>9}{'ratio':>7}")
+    print("-" * 68)
+    for key, pages, kb, ours, bare in rows:
+        print(f"{key:<30}{pages:>6}{kb:>7}{ours:>9.3f}{bare:>9.3f}{ours / bare:>7.2f}")
+    total_ours = sum(r[3] for r in rows)
+    total_bare = sum(r[4] for r in rows)
+    print("-" * 68)
+    print(f"{'all documents':<30}{sum(r[1] for r in rows):>6}{'':>7}{total_ours:>9.3f}{total_bare:>9.3f}"
+          f"{total_ours / total_bare:>7.2f}")
+    print(f"{'packet (cover + combine)':<30}{len(packet.document.pages):>6}{len(packet.pdf) // 1024:>7}"
+          f"{statistics.median(packet_times):>9.3f}")
+    print()
+    print(f"three sample cases, every kind, first run incl. database: {cold_all:.2f} s")
+    print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+
+
+if __name__ == "__main__":
+    main()

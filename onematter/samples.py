@@ -1,0 +1,88 @@
+"""`onematter samples DIR`: every document kind rendered for sample cases, for a person to review."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from onematter.settings import REPO_ROOT
+
+
+def render_samples(target: Path) -> list[Path]:
+    """Runs sample cases in a throwaway database (no Prefect) and copies their PDFs to `target`."""
+    from onematter.policy import load_policy
+    from onematter.settings import get_settings
+    work = Path(tempfile.mkdtemp(prefix="onematter-samples-"))
+    saved = {k: os.environ.get(k) for k in ("ONEMATTER_DATA_DIR", "ONEMATTER_DATABASE_URL")}
+    os.environ["ONEMATTER_DATA_DIR"] = str(work)
+    os.environ.pop("ONEMATTER_DATABASE_URL", None)
+    get_settings.cache_clear()
+    load_policy.cache_clear()
+    try:
+        return _run(target)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        get_settings.cache_clear()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(target: Path) -> list[Path]:
+    from stdnum.cn import ric
+
+    from onematter.cases import matter_cases, settle_application, submit_application
+    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.db import init_db, session_scope
+    from onematter.intake import parse_intake
+    from onematter.issuing import issue_all
+    from onematter.matters import decide_incentive, process_matter
+    from onematter.models import Application
+    from onematter.settings import today
+
+    init_db()
+    with session_scope() as s:
+        import_catalogue(s, parse_catalogue(sample_catalogue(today())))
+    base = yaml.safe_load((REPO_ROOT / "examples" / "application.yaml").read_text(encoding="utf-8"))
+
+    def run(label: str, seq: str, decision: tuple[bool, str | None] | None, **applicant) -> list[Path]:
+        form = copy.deepcopy(base)
+        body = f"33048219900101{seq}"
+        form["applicant"].update(applicant, id_number=body + ric.calc_check_digit(body + "0"))
+        form["idempotency_key"] = f"samples-{label}"
+        with session_scope() as s:
+            app, _ = submit_application(s, parse_intake(form), actor="samples")
+        with session_scope() as s:
+            for case in matter_cases(s, app.id):
+                process_matter(s, case.id)
+            settle_application(s, s.get(Application, app.id), actor="samples")
+        with session_scope() as s:
+            issue_all(s, app.id)
+        if decision:
+            with session_scope() as s:
+                decide_incentive(s, app.application_no, approve=decision[0], by="李科长", comment=decision[1],
+                                 source="samples")
+            with session_scope() as s:
+                issue_all(s, app.id)
+        out = []
+        with session_scope() as s:
+            from sqlmodel import select
+
+            from onematter.models import Document
+            for d in s.exec(select(Document).where(Document.application_id == app.id)).all():
+                dest = target / label / Path(d.path).name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(d.path, dest)
+                out.append(dest)
+        return sorted(out)
+
+    return (run("approved", "101", (True, None))
+            + run("rejected", "102", (False, "劳动合同与社保缴纳单位不一致"))
+            + run("refused", "103", None, category="军官", placement="转业"))
