@@ -116,6 +116,30 @@ def catalog_sample(file: Path) -> None:
     typer.echo(str(file))
 
 
+def served() -> bool:
+    """A served stack is running when PREFECT_API_URL points at it."""
+    return bool(os.environ.get("PREFECT_API_URL"))
+
+
+def submit_to_deployment(application_id, application_no: str, *, wait: bool) -> None:
+    """Submit through the `combined-application` deployment, idempotently (one run per
+    application, whatever the number of submissions); wait for the result unless told not to."""
+    from prefect.deployments import run_deployment
+
+    from onematter.cases import matter_cases
+    from onematter.db import session_scope
+    from onematter.models import Application
+    with session_scope() as session:
+        app_row = session.get(Application, application_id)
+        labels = [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
+    run = run_deployment(
+        "combined-application/combined-application", parameters={"application_id": str(application_id)},
+        idempotency_key=f"application-{application_no}", tags=labels, timeout=None if wait else 0,
+        poll_interval=0.5, as_subflow=False)
+    if wait and not run.state.is_completed():
+        raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
+
+
 def run_application_flow(application_id) -> None:
     """Run the combined-application flow in this process (embedded default)."""
     _prefect_defaults()
@@ -135,6 +159,13 @@ def run_application_flow(application_id) -> None:
 
 
 def run_documents_flow(application_id) -> None:
+    if served():
+        from prefect.deployments import run_deployment
+        run = run_deployment("issue-documents/issue-documents", parameters={"application_id": str(application_id)},
+                             timeout=None, poll_interval=0.5, as_subflow=False)
+        if not run.state.is_completed():
+            raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
+        return
     _prefect_defaults()
     import asyncio
 
@@ -143,7 +174,8 @@ def run_documents_flow(application_id) -> None:
 
 
 @app.command()
-def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出 JSON")) -> None:
+def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+          wait: bool = typer.Option(True, "--wait/--no-wait", help="服务栈模式下是否等待办理完成")) -> None:
     """Submit one combined application (一件事联办申请) from a YAML or JSON file."""
     from onematter.cases import OpenApplicationExists, submit_application
     from onematter.db import session_scope
@@ -161,7 +193,10 @@ def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出
               f"未受理：该申请人已有一件未办结的联办申请 {exc.application_no}，请先办结或查询该申请。", as_json)
     if application.status == "received" or _documents_missing(application.id):
         try:
-            run_application_flow(application.id)
+            if served():
+                submit_to_deployment(application.id, application.application_no, wait=wait is not False)
+            else:
+                run_application_flow(application.id)
         except Exception as exc:  # the flow run failed: say so, keep the case as it is
             _fail({"error": "processing_failed", "application_no": application.application_no, "message": str(exc)},
                   1, f"联办申请 {application.application_no} 已受理，但办理过程出错：{exc}", as_json)
@@ -242,6 +277,8 @@ def decide(
             app_row = decide_incentive(session, application_no, approve=approve, by=by, comment=comment, source="cli")
     except (DecisionRefused, NotFound) as exc:
         _fail({"error": "decision_refused", "application_no": application_no, "message": str(exc)}, 2, str(exc), as_json)
+    if served():
+        _void_open_decision_runs(app_row.application_no, by)
     try:
         run_documents_flow(app_row.id)
     except Exception as exc:
@@ -250,6 +287,27 @@ def decide(
     with session_scope() as session:
         view = application_view(session, session.get(type(app_row), app_row.id))
     _emit(view) if as_json else _print_human(view)
+
+
+def _void_open_decision_runs(application_no: str, by: str) -> None:
+    """A decision came from the CLI: the decision form waiting in the UI is cancelled, visibly."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterState, \
+        FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Cancelled
+
+    async def void() -> None:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                name=FlowRunFilterName(any_=[f"审核 {application_no}"]),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            for run in runs:
+                await client.set_flow_run_state(run.id, Cancelled(message=f"已由 {by} 通过命令行审核，本表单作废"),
+                                                force=True)
+    asyncio.run(void())
 
 
 @app.command()
@@ -265,6 +323,18 @@ def verify(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
     else:
         typer.echo(result["message"])
     raise typer.Exit(0 if result["result"] == "genuine" else 1)
+
+
+@app.command()
+def serve(port: int = typer.Option(4200, help="Prefect server/UI port (loopback)"),
+          docs_port: int = typer.Option(4300, help="read-only document endpoint port")) -> None:
+    """Start the served stack: Prefect server + every deployment + documents, until Ctrl-C."""
+    from onematter.serve import serve as run_serve
+    _db()
+    try:
+        run_serve(port=port, docs_port=docs_port, echo=typer.echo)
+    except KeyboardInterrupt:
+        typer.echo("已停止")
 
 
 @app.command()

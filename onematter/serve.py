@@ -1,0 +1,113 @@
+"""`onematter serve`: the Prefect server, every deployment in deployments/prefect.yaml, and the
+read-only document endpoint — on loopback, until Ctrl-C, stopping everything it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from onematter.settings import REPO_ROOT, get_settings
+
+DEPLOYMENTS_FILE = REPO_ROOT / "deployments" / "prefect.yaml"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def load_deployments(path: Path = DEPLOYMENTS_FILE) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["deployments"]
+
+
+def runner_deployments(path: Path = DEPLOYMENTS_FILE) -> list:
+    """Every deployment of prefect.yaml as a RunnerDeployment (for `serve`)."""
+    from prefect.flows import load_flow_from_entrypoint
+    from prefect.schedules import Cron
+
+    result = []
+    for spec in load_deployments(path):
+        flow = load_flow_from_entrypoint(str(REPO_ROOT / spec["entrypoint"]))
+        schedules = [Cron(s["cron"], timezone=s.get("timezone", "Asia/Shanghai"), active=s.get("active", True))
+                     for s in spec.get("schedules") or []]
+        result.append(flow.to_deployment(
+            name=spec["name"], description=spec.get("description"), tags=spec.get("tags"),
+            parameters=spec.get("parameters") or {}, schedules=schedules,
+            enforce_parameter_schema=spec.get("enforce_parameter_schema", True)))
+    return result
+
+
+def server_env(port: int) -> dict[str, str]:
+    settings = get_settings()
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", str(settings.data_dir / "prefect-server"))
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
+            "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"}
+    return env
+
+
+def wait_healthy(url: str, timeout: float = 180, auth: str | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(f"{url}/health", timeout=2, auth=tuple(auth.split(":", 1)) if auth else None)
+            if r.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"Prefect 服务器在 {timeout:.0f} 秒内没有就绪：{url}")
+
+
+def serve(*, port: int = 4200, docs_port: int = 4300, echo=print) -> None:
+    env = server_env(port)
+    api_url = f"http://127.0.0.1:{port}/api"
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        auth = os.environ.get("PREFECT_SERVER_API_AUTH_STRING")
+        wait_healthy(api_url, auth=auth)
+        os.environ |= {"PREFECT_API_URL": api_url, "PREFECT_HOME": env["PREFECT_HOME"],
+                       "PREFECT_RUNNER_POLL_FREQUENCY": os.environ.get("PREFECT_RUNNER_POLL_FREQUENCY", "1"),
+                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+        if auth:
+            os.environ["PREFECT_API_AUTH_STRING"] = auth
+        os.environ.setdefault("ONEMATTER_DOCUMENT_BASE_URL", f"http://127.0.0.1:{docs_port}/documents")
+        get_settings.cache_clear()
+        _start_documents(docs_port)
+        echo(f"Prefect UI:   http://127.0.0.1:{port}")
+        echo(f"PREFECT_API_URL={api_url}")
+        echo(f"文书服务:     http://127.0.0.1:{docs_port}/documents/")
+        echo("按 Ctrl-C 停止（服务器、部署和文书服务一并停止）")
+        sys.stdout.flush()
+        from prefect import serve as prefect_serve
+        prefect_serve(*runner_deployments(), print_starting_message=False)
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+
+
+def _start_documents(port: int) -> None:
+    import uvicorn
+
+    from onematter.web.documents import create_app
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
+    threading.Thread(target=uvicorn.Server(config).run, daemon=True, name="documents").start()

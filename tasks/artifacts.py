@@ -1,0 +1,26 @@
+"""Per-application artifacts in Prefect (masked): a versioned summary and a table of matters."""
+
+from __future__ import annotations
+
+import uuid
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from onematter import supervision
+from onematter.db import session_scope
+from onematter.models import Application
+
+
+@task(name="publish-artifacts", task_run_name="更新看板 {application_id}")
+def publish_artifacts(application_id: uuid.UUID) -> str:
+    """A new version of `application-<number>` (summary) and `application-<number>-matters`."""
+    with session_scope() as session:
+        app = session.get(Application, application_id)
+        key = supervision.artifact_key(app.application_no)
+        markdown = supervision.summary_markdown(session, application_id)
+        rows = supervision.matter_rows(session, app)
+        status = app.status
+    create_markdown_artifact(markdown=markdown, key=key, description=f"联办申请概况（{status}）")
+    create_table_artifact(table=rows, key=f"{key}-matters", description="各事项办理情况")
+    return key

@@ -1,0 +1,150 @@
+"""The served stack, for real: `onematter serve` starts a Prefect server on a free loopback port
+and serves every deployment; an application goes through the deployment, the supervisor's form is
+answered through the same API the UI uses, and nothing personal is left in Prefect."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from onematter.models import Decision, Document, MatterCase
+from onematter.serve import free_port
+from tests.conftest import REPO, TODAY
+
+ID_NUMBER, MOBILE, NAME = "330482199203151217", "13905731234", "陆建军"
+
+
+@pytest.fixture
+def stack(db, catalogue, env, tmp_path):
+    port, docs_port = free_port(), free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    environ |= {"PREFECT_HOME": str(tmp_path / "prefect-server"), "ONEMATTER_DATABASE_URL": db}
+    proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port),
+                             "--docs-port", str(docs_port)], cwd=REPO, env=environ, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    output = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        output.append(line)
+        if "Ctrl-C" in line or proc.poll() is not None:
+            break
+    assert proc.poll() is None, "".join(output)
+    api = f"http://127.0.0.1:{port}/api"
+    _wait(lambda: len(_post(api, "/deployments/filter", {})) == 4, 60)
+    client_env = environ | {"PREFECT_API_URL": api}
+    yield {"api": api, "env": client_env, "home": tmp_path / "prefect-server", "docs_port": docs_port, "proc": proc}
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _post(api, path, body):
+    r = httpx.post(api + path, json=body, timeout=30)
+    r.raise_for_status()
+    return r.json()
+
+
+def _wait(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def _cli(stack, *args):
+    done = subprocess.run([sys.executable, "-m", "onematter.cli", *map(str, args)], cwd=REPO, env=stack["env"],
+                          capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout, done.stderr
+
+
+def _runs(api, name):
+    return _post(api, "/flow_runs/filter", {"flow_runs": {"name": {"any_": [name]}}})
+
+
+def test_served_application_decision_and_no_personal_data(stack, session):
+    api = stack["api"]
+    code, out, err = _cli(stack, "apply", REPO / "examples" / "application.yaml", "--json")
+    assert code == 0, out + err
+    view = json.loads(out)
+    no = view["application_no"]
+    assert view["status"] == "awaiting_decision"
+    run = _runs(api, f"一件事 {no}")
+    assert len(run) == 1 and run[0]["state"]["type"] == "COMPLETED"
+    assert set(run[0]["tags"]) >= {"training", "education", "job_push", "job_fair", "employer_incentive", "当湖街道"}
+    assert run[0]["parameters"] == {"application_id": run[0]["parameters"]["application_id"]}
+
+    code, out, _ = _cli(stack, "apply", REPO / "examples" / "application.yaml", "--json")   # resubmitted
+    assert code == 0 and json.loads(out)["application_no"] == no and len(_runs(api, f"一件事 {no}")) == 1
+
+    # artifacts: masked summary, table of matters, links served by the document endpoint
+    key = f"application-{no.lower()}"
+    summary = _post(api, "/artifacts/filter", {"artifacts": {"key": {"any_": [key]}}})
+    assert summary and summary[0]["type"] == "markdown"
+    text = summary[-1]["data"]
+    assert "陆**" in text and "330482********1217" in text and "待审核" in text and "27,000" in text
+    link = next(part.split("](", 1)[1].split(")", 1)[0] for part in text.split("[") if "受理回执" in part)
+    pdf = httpx.get(link, timeout=10)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert httpx.get(f"http://127.0.0.1:{stack['docs_port']}/documents/..%2F..%2Fetc/passwd").status_code == 404
+    table = _post(api, "/artifacts/filter", {"artifacts": {"key": {"any_": [f"{key}-matters"]}}})
+    assert table[0]["type"] == "table"
+
+    # the supervisor's form: a run waits (Paused) for input; bad input does not decide
+    _wait(lambda: [r for r in _runs(api, f"审核 {no}") if r["state"]["type"] == "PAUSED"], 90)
+    decision_run = _runs(api, f"审核 {no}")[0]
+    _post(api, f"/flow_runs/{decision_run['id']}/resume",
+          {"run_input": {"decision": "不予通过", "decided_by": "李科长", "comment": ""}})
+    time.sleep(3)
+    _wait(lambda: _runs(api, f"审核 {no}")[0]["state"]["type"] == "PAUSED", 60)
+    session.rollback()
+    assert session.exec(select(Decision)).all() == []
+    _post(api, f"/flow_runs/{decision_run['id']}/resume",
+          {"run_input": {"decision": "通过", "decided_by": "李科长", "comment": "材料齐全"}})
+    _wait(lambda: _runs(api, f"审核 {no}")[0]["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED"), 120)
+    final = _runs(api, f"审核 {no}")[0]["state"]
+    assert final["type"] == "COMPLETED", final
+    session.rollback()
+    decision = session.exec(select(Decision)).one()
+    assert (decision.approved, decision.decided_by, decision.source) == (True, "李科长", "prefect-ui")
+    case = session.exec(select(MatterCase).where(MatterCase.matter == "employer_incentive")).one()
+    assert case.status == "approved"
+    kinds = {d.doc_key for d in session.exec(select(Document)).all()}
+    assert {"incentive_approval", "completion", "packet"} <= kinds
+    latest = _post(api, "/artifacts/filter", {"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC"})
+    assert len(latest) >= 2 and "已办结" in latest[0]["data"]
+
+    # the CLI comes second: refused with a clear message
+    code, out, _ = _cli(stack, "decide", no, "--reject", "--by", "赵", "--comment", "x", "--json")
+    assert code == 2 and "不能重复审核" in json.loads(out)["message"]
+
+    # nothing personal anywhere in Prefect: API answers and the server's database file
+    dumps = [json.dumps(_post(api, path, {}), ensure_ascii=False) for path in
+             ("/flow_runs/filter", "/task_runs/filter", "/logs/filter", "/artifacts/filter", "/deployments/filter")]
+    dumps.append(json.dumps(httpx.post(api + "/events/filter", json={"limit": 200}, timeout=30).json(),
+                            ensure_ascii=False))
+    blob = "\n".join(dumps)
+    raw = b"".join(p.read_bytes() for p in Path(stack["home"]).rglob("*") if p.is_file())
+    for secret in (ID_NUMBER, MOBILE, NAME):
+        assert secret not in blob, secret
+        assert secret.encode() not in raw, secret
+
+    # Ctrl-C stops everything it started
+    os.killpg(stack["proc"].pid, signal.SIGINT)
+    stack["proc"].wait(60)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(api + "/health", timeout=2)
