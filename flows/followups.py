@@ -56,7 +56,7 @@ async def deadline_watch(day: str | None = None) -> dict:
         publish_artifacts(uuid.UUID(app_id))
     with session_scope() as session:
         numbers = {k: [session.get(Application, uuid.UUID(a)).application_no for a in v] for k, v in touched.items()}
-    create_markdown_artifact(key="deadline-watch", markdown="\n".join([
+    await create_markdown_artifact(key="deadline-watch", markdown="\n".join([
         f"# 期限监控 {day}", "", f"- 今日提醒（剩1个工作日）：{'、'.join(numbers['reminded']) or '无'}",
         f"- 超期上报：{'、'.join(numbers['escalated']) or '无'}"]))
     return numbers
