@@ -12,7 +12,7 @@ from onematter.cases import matter_cases
 from onematter.db import session_scope
 from onematter.models import Application
 from tasks.artifacts import publish_artifacts
-from tasks.cases import decide_matter, settle_application, start_processing
+from tasks.cases import application_number, decide_matter, settle_application, start_processing
 from tasks.documents import issue_documents
 
 DECISION_DEPLOYMENT = "incentive-decision/incentive-decision"
@@ -30,16 +30,16 @@ def run_name() -> str:
 async def combined_application(application_id: uuid.UUID) -> dict:
     """Decide every selected matter of one combined application and issue its documents.
     Takes only the application's id; running it again does no work twice."""
-    pending = start_processing(application_id)
+    application_no = application_number(application_id)
+    pending = start_processing(application_id, application_no)
     with session_scope() as session:
         names = {str(c.id): c.matter for c in matter_cases(session, application_id)}
-        application_no = session.get(Application, application_id).application_no
     futures = [decide_matter.submit(case_id, names[case_id]) for case_id in pending]
     wait(futures)
     statuses = {names[cid]: f.result() for cid, f in zip(pending, futures)}
-    status = settle_application(application_id)
-    numbers = issue_documents(application_id)
-    publish_artifacts(application_id)
+    status = settle_application(application_id, application_no)
+    numbers = issue_documents(application_id, application_no)
+    publish_artifacts(application_id, application_no)
     if status == "awaiting_decision" and deployment.id:
         await open_decision_run(application_no)
     return {"status": status, "matters": statuses, "documents": numbers}
@@ -50,6 +50,7 @@ async def open_decision_run(application_no: str) -> None:
     Idempotent: one decision run per application."""
     from prefect.deployments import run_deployment
     run = await run_deployment(DECISION_DEPLOYMENT, parameters={"application_no": application_no}, timeout=0,
+                               flow_run_name=f"审核 {application_no}",
                                idempotency_key=f"decision-{application_no}", as_subflow=False,
                                tags=["employer_incentive", "审核"])
     get_run_logger().info("已开启审核流程 %s", run.name)

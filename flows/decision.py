@@ -20,7 +20,7 @@ from onematter.matters import DecisionRefused, decide_incentive
 from onematter.settings import get_settings
 from onematter.supervision import decision_description
 from tasks.artifacts import publish_artifacts
-from tasks.cases import settle_application
+from tasks.cases import application_number, settle_application
 from tasks.documents import issue_documents
 
 
@@ -31,17 +31,18 @@ def run_name() -> str:
 @flow(name="issue-documents", flow_run_name=run_name, log_prints=False)
 async def issue_documents_flow(application_id: uuid.UUID) -> dict:
     """Issue whatever documents the application is now due (idempotent) and update the board."""
-    status = settle_application(application_id)
-    numbers = issue_documents(application_id)
-    publish_artifacts(application_id)
+    application_no = application_number(application_id)
+    status = settle_application(application_id, application_no)
+    numbers = issue_documents(application_id, application_no)
+    publish_artifacts(application_id, application_no)
     return {"status": status, "documents": numbers}
 
 
 class DecisionForm(RunInput):
     """审核表单 — shown by the Prefect UI when the run waits for input."""
-    decision: Literal["通过", "不予通过"] = Field(description="审核结果")
-    decided_by: str = Field(min_length=1, max_length=30, description="审核人姓名")
-    comment: str = Field(default="", max_length=500, description="审核意见（不予通过时必填）")
+    decision: Literal["通过", "不予通过"] = Field(title="审核结果", description="通过 或 不予通过")
+    decided_by: str = Field(min_length=1, max_length=30, title="审核人姓名", description="必填")
+    comment: str = Field(default="", max_length=500, title="审核意见", description="不予通过时必填")
 
 
 @task(name="load-case", task_run_name="读取待审核事项 {application_no}")
@@ -75,7 +76,7 @@ async def incentive_decision(application_no: str):
     note = ""
     for attempt in range(1, 6):
         form = await pause_flow_run(
-            wait_for_input=DecisionForm.with_initial_data(description=note + description, decided_by="", comment=""),
+            wait_for_input=DecisionForm.with_initial_data(description=note + description),
             timeout=get_settings().decision_wait_seconds, poll_interval=2, key=f"decision-{attempt}")
         if form.decision == "不予通过" and not form.comment.strip():
             note = "**上次提交未记录：不予通过时必须填写审核意见。请重新填写。**\n\n"

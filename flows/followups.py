@@ -14,6 +14,7 @@ from onematter.policy import load_policy
 from onematter.rules.workdays import working_days_between
 from onematter.settings import now, today
 from tasks.artifacts import publish_artifacts
+from tasks.cases import application_number
 
 
 @task(name="watch-deadlines", task_run_name="检查承诺时限 {day}")
@@ -53,7 +54,7 @@ async def deadline_watch(day: str | None = None) -> dict:
     day = day or today().isoformat()
     touched = watch_deadlines(day)
     for app_id in sorted(set(touched["escalated"])):
-        publish_artifacts(uuid.UUID(app_id))
+        publish_artifacts(uuid.UUID(app_id), application_number(uuid.UUID(app_id)))
     with session_scope() as session:
         numbers = {k: [session.get(Application, uuid.UUID(a)).application_no for a in v] for k, v in touched.items()}
     await create_markdown_artifact(key="deadline-watch", markdown="\n".join([

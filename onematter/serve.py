@@ -72,7 +72,12 @@ def wait_healthy(url: str, timeout: float = 180, auth: str | None = None) -> Non
     raise TimeoutError(f"Prefect 服务器在 {timeout:.0f} 秒内没有就绪：{url}")
 
 
+def _terminate(signum, frame):  # SIGTERM (a service manager) stops the stack like Ctrl-C
+    raise KeyboardInterrupt
+
+
 def serve(*, port: int = 4200, docs_port: int = 4300, echo=print) -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     env = server_env(port)
     api_url = f"http://127.0.0.1:{port}/api"
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
@@ -89,13 +94,29 @@ def serve(*, port: int = 4200, docs_port: int = 4300, echo=print) -> None:
         os.environ.setdefault("ONEMATTER_DOCUMENT_BASE_URL", f"http://127.0.0.1:{docs_port}/documents")
         get_settings.cache_clear()
         _start_documents(docs_port)
-        echo(f"Prefect UI:   http://127.0.0.1:{port}")
-        echo(f"PREFECT_API_URL={api_url}")
-        echo(f"文书服务:     http://127.0.0.1:{docs_port}/documents/")
-        echo("按 Ctrl-C 停止（服务器、部署和文书服务一并停止）")
-        sys.stdout.flush()
+        deployments = runner_deployments()
+
+        def announce() -> None:  # once every deployment is registered, say the stack is ready
+            names = {f"{d.flow_name}/{d.name}" for d in deployments}
+            while True:
+                try:
+                    r = httpx.post(f"{api_url}/deployments/filter", json={}, timeout=5,
+                                   auth=tuple(auth.split(":", 1)) if auth else None)
+                    if len(r.json()) >= len(names):
+                        break
+                except (httpx.HTTPError, ValueError):
+                    pass
+                time.sleep(0.3)
+            echo(f"Prefect UI:   http://127.0.0.1:{port}")
+            echo(f"PREFECT_API_URL={api_url}")
+            echo(f"文书服务:     http://127.0.0.1:{docs_port}/documents/")
+            echo(f"已部署：{'、'.join(sorted(names))}")
+            echo("按 Ctrl-C 停止（服务器、部署和文书服务一并停止）")
+            sys.stdout.flush()
+
+        threading.Thread(target=announce, daemon=True, name="announce").start()
         from prefect import serve as prefect_serve
-        prefect_serve(*runner_deployments(), print_starting_message=False)
+        prefect_serve(*deployments, print_starting_message=False)
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

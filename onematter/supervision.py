@@ -81,6 +81,6 @@ def decision_description(session: Session, application_id: uuid.UUID) -> str:
         *case_lines(session, app),
         f"- 用人单位：{req['employer_name']}（{req['employer_code']}），岗位：{req['position']}",
         f"- 劳动合同：{req['contract_start']} 至 {req['contract_end']}，社保起缴：{req['social_insurance_start'][:7]}",
-        f"- 承诺时限：{case.deadline}", "", *schedule_lines(case), "",
+        f"- 本事项承诺时限：{case.deadline}", "", *schedule_lines(case), "",
         "请选择“通过”或“不予通过”，填写审核人姓名；不予通过时必须填写审核意见。",
     ])

@@ -8,19 +8,20 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from onematter import supervision
+from onematter.issuing import APPLICATION_STATUS_LABELS
 from onematter.db import session_scope
 from onematter.models import Application
 
 
-@task(name="publish-artifacts", task_run_name="更新看板 {application_id}")
-def publish_artifacts(application_id: uuid.UUID) -> str:
+@task(name="publish-artifacts", task_run_name="更新看板 {application_no}")
+def publish_artifacts(application_id: uuid.UUID, application_no: str) -> str:
     """A new version of `application-<number>` (summary) and `application-<number>-matters`."""
     with session_scope() as session:
         app = session.get(Application, application_id)
         key = supervision.artifact_key(app.application_no)
         markdown = supervision.summary_markdown(session, application_id)
         rows = supervision.matter_rows(session, app)
-        status = app.status
+        status = APPLICATION_STATUS_LABELS[app.status]
     create_markdown_artifact(markdown=markdown, key=key, description=f"联办申请概况（{status}）")
     create_table_artifact(table=rows, key=f"{key}-matters", description="各事项办理情况")
     return key

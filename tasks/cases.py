@@ -16,8 +16,14 @@ def _run_id() -> str | None:
     return str(flow_run.id) if flow_run.id else None
 
 
-@task(name="start-processing", task_run_name="受理 {application_id}")
-def start_processing(application_id: uuid.UUID) -> list[str]:
+def application_number(application_id: uuid.UUID) -> str:
+    """The application number, for run and task names (never personal data)."""
+    with session_scope() as session:
+        return session.get(Application, application_id).application_no
+
+
+@task(name="start-processing", task_run_name="受理 {application_no}")
+def start_processing(application_id: uuid.UUID, application_no: str) -> list[str]:
     """Mark the application as being processed; return the ids of its undecided matter cases."""
     with session_scope() as session:
         app = session.get(Application, application_id)
@@ -34,8 +40,8 @@ def decide_matter(case_id: str, matter: str) -> str:
         return matters.process_matter(session, uuid.UUID(case_id), actor="flow", flow_run_id=_run_id()).status
 
 
-@task(name="settle-application", task_run_name="结转 {application_id}")
-def settle_application(application_id: uuid.UUID) -> str:
+@task(name="settle-application", task_run_name="结转 {application_no}")
+def settle_application(application_id: uuid.UUID, application_no: str) -> str:
     with session_scope() as session:
         app = session.get(Application, application_id)
         cases.settle_application(session, app, actor="flow", flow_run_id=_run_id())

@@ -1,0 +1,108 @@
+"""The served path: time from submission to completed run through the `combined-application`
+deployment (median of N), and runs per minute with 2 concurrent submitters. Starts its own
+`onematter serve` on free loopback ports and stops it. Prints a table.
+
+    .venv/bin/python bench/served.py [--runs 10] [--concurrent 2] [--per-submitter 5]
+    ONEMATTER_DATABASE_URL=postgresql://postgres@127.0.0.1/onematter_bench \
+    PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://postgres@127.0.0.1/prefect_bench \
+        .venv/bin/python bench/served.py        # both databases on PostgreSQL
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--concurrent", type=int, default=2)
+    parser.add_argument("--per-submitter", type=int, default=5)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="onematter-bench-served-"))
+    os.environ["ONEMATTER_DATA_DIR"] = str(work)
+    for k in [k for k in os.environ if k.startswith("PREFECT_") and k != "PREFECT_API_DATABASE_CONNECTION_URL"]:
+        del os.environ[k]
+    os.environ["PREFECT_HOME"] = str(work / "prefect-server")
+
+    import yaml
+    from stdnum.cn import ric
+
+    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.db import init_db, session_scope
+    from onematter.serve import free_port
+    from onematter.settings import today
+    init_db()
+    with session_scope() as s:
+        import_catalogue(s, parse_catalogue(sample_catalogue(today())))
+
+    port, docs_port = free_port(), free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port), "--docs-port",
+                             str(docs_port)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+    try:
+        while "Ctrl-C" not in (line := proc.stdout.readline()):
+            if proc.poll() is not None:
+                raise SystemExit("serve failed: " + line)
+        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+        from onematter.cases import submit_application
+        from onematter.cli import submit_to_deployment
+        from onematter.intake import parse_intake
+        base = yaml.safe_load((REPO / "examples" / "application.yaml").read_text(encoding="utf-8"))
+        base["matters"].pop("employer_incentive")      # no decision run: time the application itself
+
+        def one(i: int) -> float:
+            form = copy.deepcopy(base)
+            body = f"33048219800101{i:03d}"
+            form["applicant"]["id_number"] = body + ric.calc_check_digit(body + "0")
+            form["idempotency_key"] = f"served-{i}"
+            t0 = time.perf_counter()
+            with session_scope() as s:
+                app, _ = submit_application(s, parse_intake(form), actor="bench")
+            submit_to_deployment(app.id, app.application_no, wait=True)
+            return time.perf_counter() - t0
+
+        one(0)
+        times = [one(i) for i in range(1, args.runs + 1)]
+        done: list[float] = []
+
+        def submitter(k: int) -> None:
+            for j in range(args.per_submitter):
+                done.append(one(100 + k * 100 + j))
+
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=submitter, args=(k,)) for k in range(args.concurrent)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        elapsed = time.perf_counter() - t0
+        rows = [
+            ("application database", os.environ.get("ONEMATTER_DATABASE_URL", "SQLite file").split("@")[-1]),
+            ("Prefect server database", "PostgreSQL" if os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL") else "SQLite"),
+            (f"submission → completed, median of {args.runs}, s", f"{statistics.median(times):.2f}"),
+            ("min / max, s", f"{min(times):.2f} / {max(times):.2f}"),
+            (f"{args.concurrent} concurrent submitters × {args.per_submitter}: runs/min", f"{len(done) / elapsed * 60:.1f}"),
+        ]
+        width = max(len(r[0]) for r in rows)
+        print(f"{'measure':<{width}}  value\n" + "-" * (width + 12))
+        for name, value in rows:
+            print(f"{name:<{width}}  {value}")
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(60)
+
+
+if __name__ == "__main__":
+    main()
