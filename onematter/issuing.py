@@ -92,6 +92,18 @@ def _matter_view(case: MatterCase) -> dict:
             "reason": case.reason, "rule": case.rule, "deadline": case.deadline.isoformat()}
 
 
+def _issued_on(session: Session, app: Application, doc_key: str, cases: list[MatterCase]) -> str:
+    """The date a document is issued on: the application's date, or the supervisor's decision
+    date for what the decision produces — a fact of the case, so re-rendering is byte-identical."""
+    decision_stage = doc_key in ("incentive_approval", "refusal-employer_incentive", "completion", "packet")
+    incentive = next((c for c in cases if c.matter == "employer_incentive"), None)
+    if decision_stage and incentive is not None:
+        decision = session.exec(select(Decision).where(Decision.matter_case_id == incentive.id)).first()
+        if decision is not None:
+            return local(decision.decided_at).date().isoformat()
+    return app.application_date.isoformat()
+
+
 def build_context(session: Session, app: Application, doc_key: str) -> dict:
     settings = get_settings()
     policy = load_policy()
@@ -103,7 +115,8 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
     ctx: dict = {
         "doc": {"key": doc_key, "title": title, "number": f"{app.application_no}-{number:02d}",
                 "issuing_body": settings.issuing_body, "service_centre": settings.service_centre,
-                "policy_version": policy.version, "qr": doc_key in QR_KINDS},
+                "policy_version": policy.version, "qr": doc_key in QR_KINDS,
+                "issued_on": _issued_on(session, app, doc_key, cases)},
         "application": {"no": app.application_no, "date": app.application_date.isoformat(),
                         "deadline": app.deadline.isoformat(), "status": app.status,
                         "status_label": APPLICATION_STATUS_LABELS[app.status],
@@ -134,6 +147,7 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
         ctx["programme"] = {"code": p.code, "level": p.level, "school": p.school, "major": p.major,
                             "intake": p.intake, "opens": p.opens.isoformat(), "closes": p.closes.isoformat()}
         ctx["rule"] = policy.citations["education"]
+        ctx["case"] = _matter_view(c)
     if doc_key == "job_push":
         c = by["job_push"]
         postings = {p.code: p for p in session.exec(select(Posting).where(
@@ -151,13 +165,14 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
         f = session.exec(select(Fair).where(Fair.code == c.details["fair"])).one()
         ctx["fair"] = {"code": f.code, "name": f.name, "starts_at": local(f.starts_at).strftime("%Y年%m月%d日 %H:%M"),
                        "venue": f.venue or "", "online_url": f.online_url or "", "employers": list(f.employers)}
+        ctx["rule"] = policy.citations["job_fair"]
         ctx["registration"] = {"code": c.details["registration_code"], "mode": c.details.get("mode") or "线下",
                                "status": c.status, "waitlist_position": c.details.get("waitlist_position")}
     if doc_key in ("incentive_form", "incentive_approval", "refusal-employer_incentive"):
         c = by["employer_incentive"]
         claim = session.exec(select(IncentiveClaim).where(IncentiveClaim.matter_case_id == c.id)).first()
         ctx["incentive"] = {"request": c.request, "case": _matter_view(c),
-                            "citation": policy.incentive.citation,
+                            "citation": policy.incentive.citation, "months": policy.incentive.months,
                             "period": [policy.incentive.period_start.isoformat(), policy.incentive.period_end.isoformat()]}
         if claim:
             years = session.exec(select(IncentiveYear).where(IncentiveYear.claim_id == claim.id)

@@ -150,7 +150,8 @@ def test_verify_genuine_altered_and_unknown(issued, session, tmp_path):
 def _minimal_context(name: str) -> dict:
     return {
         "doc": {"key": "receipt", "title": "受理回执", "number": "PHYJS-20261130-0001-02", "issuing_body": "平湖市退役军人事务局",
-                "service_centre": "平湖市退役军人服务中心", "policy_version": "t", "qr": False},
+                "service_centre": "平湖市退役军人服务中心", "policy_version": "t", "qr": False,
+                "issued_on": "2026-11-30"},
         "application": {"no": "PHYJS-20261130-0001", "date": "2026-11-30", "deadline": "2026-12-14",
                         "status": "completed", "status_label": "已办结", "staff": "王珏", "station": "中心", "town": "当湖街道"},
         "applicant": {"name": name, "id_number": "330482199203151217", "sex": "男", "birth_date": "1992-03-15",
