@@ -35,6 +35,7 @@ test: venv
 bench: venv
 	$(BIN)/python bench/application.py
 	$(BIN)/python bench/documents.py
+	$(BIN)/python bench/served.py
 
 clean:
 	rm -rf $(VENV) .data
