@@ -43,14 +43,16 @@ def _fail(obj: dict, code: int, human: str, as_json: bool) -> None:
 
 
 def _load(path: Path) -> Any:
+    """Read a YAML/JSON file; an unreadable file is refused like any bad input (exit 2)."""
+    from onematter.intake import IntakeError
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise typer.BadParameter(f"无法读取文件 {path}：{exc.strerror}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IntakeError({"file": f"无法读取文件 {path}：{getattr(exc, 'strerror', None) or exc}"}) from None
     try:
         return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise typer.BadParameter(f"文件 {path} 不是有效的 YAML/JSON：{exc}") from None
+        raise IntakeError({"file": f"文件 {path} 不是有效的 YAML/JSON：{exc}"}) from None
 
 
 def _db():

@@ -50,6 +50,17 @@ class Intentions(_Strict):
 class Applicant(_Strict):
     name: str = Field(min_length=1, max_length=30)
     id_number: str
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, v: str) -> str:
+        """A name the documents could not print is refused here, before anything is stored."""
+        from onematter.documents import RenderError, check_glyphs
+        try:
+            check_glyphs([v])
+        except RenderError as exc:
+            raise ValueError(f"姓名无法打印：{exc}") from None
+        return v
     mobile: str
     discharge_date: dt.date
     category: Category

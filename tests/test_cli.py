@@ -108,3 +108,41 @@ def test_real_command_end_to_end_on_the_embedded_default(tmp_path):
     pdfs = sorted((tmp_path / "data" / "documents").rglob("*.pdf"))
     assert len(pdfs) == 8 and all(str(p) in done.stdout for p in pdfs)
     assert "330482199203151217" not in done.stdout + done.stderr      # no ID number printed
+
+
+def test_unreadable_file_is_refused_as_json(db, tmp_path):
+    code, out = _run("apply", tmp_path / "missing.yaml", "--json")
+    assert code == 2 and "无法读取文件" in json.loads(out)["fields"]["file"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("applicant: [", encoding="utf-8")
+    code, out = _run("apply", bad, "--json")
+    assert code == 2 and "YAML/JSON" in json.loads(out)["fields"]["file"]
+
+
+def test_unprintable_name_is_a_form_error(db, form, tmp_path):
+    form["applicant"]["name"] = "陆\U0003134A"
+    code, out = _run("apply", _write(tmp_path, form), "--json")
+    assert code == 2 and "U+3134A" in json.loads(out)["fields"]["applicant.name"]
+
+
+def test_failed_render_fails_the_run_visibly(prefect, db, catalogue, form, tmp_path, session):
+    """A document that cannot be rendered fails the run with a message a supervisor understands;
+    the case keeps its decisions and a later submission finishes the documents."""
+    from sqlmodel import select
+
+    from onematter.cases import submit_application
+    from onematter.intake import parse_intake
+    from onematter.models import Person
+    app_row, _ = submit_application(session, parse_intake(form), actor="t")
+    person = session.exec(select(Person)).one()
+    person.name = "陆\U0003134A"            # e.g. corrected in the database after intake
+    session.add(person)
+    session.commit()
+    code, out = _run("apply", _write(tmp_path, form), "--json")
+    body = json.loads(out)
+    assert code == 1 and body["error"] == "processing_failed" and "U+3134A" in body["message"]
+    person.name = "陆建军"
+    session.add(person)
+    session.commit()
+    code, out = _run("apply", _write(tmp_path, form), "--json")
+    assert code == 0 and {d["kind"] for d in json.loads(out)["documents"]} >= {"form", "receipt", "packet-intake"}
