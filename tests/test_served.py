@@ -148,3 +148,24 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     stack["proc"].wait(60)
     with pytest.raises(httpx.HTTPError):
         httpx.get(api + "/health", timeout=2)
+
+
+def test_basic_auth_is_switched_on_when_configured(env, tmp_path):
+    port, docs_port = free_port(), free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    environ |= {"PREFECT_HOME": str(tmp_path / "prefect-server"), "PREFECT_SERVER_API_AUTH_STRING": "admin:s3cret"}
+    proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port),
+                             "--docs-port", str(docs_port)], cwd=REPO, env=environ, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    try:
+        lines = []
+        while "Ctrl-C" not in (line := proc.stdout.readline()):
+            lines.append(line)
+            assert proc.poll() is None, "".join(lines)
+        url = f"http://127.0.0.1:{port}/api/deployments/filter"
+        assert httpx.post(url, json={}, timeout=10).status_code == 401
+        answer = httpx.post(url, json={}, timeout=10, auth=("admin", "s3cret"))
+        assert answer.status_code == 200 and len(answer.json()) == 4
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(60)
