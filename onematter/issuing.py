@@ -228,14 +228,10 @@ def issue_packet(session: Session, app: Application, parts: dict[str, docs.Rende
     context = packet_context(session, app, key, rows)
     path = document_path(app, key)
     cover = docs.render(template, context)
-    rendered_parts = [r if r is not None else docs.render(row.template, row_context(session, app, row))
+    rendered_parts = [r if r is not None else docs.render(row.template, row.context)
                       for r, row in zip(parts.values(), rows)]
     combined = docs.combine(cover, rendered_parts, path)
     return _record(session, app, key, title, template, context, combined, path, existing)
-
-
-def row_context(session: Session, app: Application, row: Document) -> dict:
-    return build_context(session, app, row.doc_key)
 
 
 def _record(session, app, doc_key, title, template, context, rendered, path, existing) -> Document:
@@ -243,6 +239,7 @@ def _record(session, app, doc_key, title, template, context, rendered, path, exi
                                document_no=context["doc"]["number"], template=template, context_sha256="",
                                verification_code="", pdf_sha256="", path="", pages=0, size_bytes=0)
     row.context_sha256, row.verification_code = rendered.context_sha256, rendered.verification_code
+    row.context = context
     row.pdf_sha256, row.path, row.pages, row.size_bytes = (rendered.pdf_sha256, str(path), rendered.pages,
                                                            len(rendered.pdf))
     session.add(row)

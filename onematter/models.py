@@ -274,6 +274,7 @@ class Document(SQLModel, table=True):
     document_no: str = Field(max_length=48, unique=True)
     template: str
     context_sha256: str = Field(max_length=64)
+    context: dict = _json()             # what was rendered: the packet re-renders from it, identically
     verification_code: str = Field(max_length=16)
     pdf_sha256: str = Field(max_length=64, index=True)
     path: str

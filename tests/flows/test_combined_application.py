@@ -84,3 +84,19 @@ def test_rejection_issues_a_refusal_notice_with_the_comment(prefect, session, ca
     doc = session.exec(select(Document).where(Document.doc_key == "refusal-employer_incentive")).one()
     text = _text(doc.path)
     assert "不予受理告知书" in text and "社保缴纳记录与合同不符" in text and "行政复议" in text
+
+
+def test_final_packet_carries_the_documents_exactly_as_issued(prefect, session, catalogue, form):
+    """Documents issued at intake keep their content in the final packet (same verification code),
+    although the application has moved on since."""
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    asyncio.run(combined_application(application_id=app.id))
+    decide_incentive(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
+    session.commit()
+    asyncio.run(issue_documents_flow(application_id=app.id))
+    session.rollback()
+    docs = {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id)).all()}
+    packet_pages = [p.extract_text() for p in PdfReader(docs["packet"].path).pages]
+    for key in ("receipt", "form", "incentive_form"):
+        for page in PdfReader(docs[key].path).pages:
+            assert page.extract_text() in packet_pages, key

@@ -147,6 +147,7 @@ def upgrade() -> None:
     sa.Column('document_no', sqlmodel.sql.sqltypes.AutoString(length=48), nullable=False),
     sa.Column('template', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('context_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('context', sa.JSON(), nullable=False),
     sa.Column('verification_code', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('pdf_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('path', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
