@@ -159,3 +159,13 @@ def _minimal_context(name: str) -> dict:
                       "education": "高中", "town": "当湖街道", "intentions": {"categories": [], "towns": [], "min_salary": None}},
         "matters": [], "citation": "c", "verification_code": "ABCDE-12345", "qr_svg": "",
     }
+
+
+def test_a_lost_file_is_reissued_byte_identical(issued, session):
+    app, rows = issued
+    row = rows["receipt"]
+    original = Path(row.path).read_bytes()
+    Path(row.path).unlink()
+    with session_scope() as s:
+        issue_all(s, app.id)
+    assert Path(row.path).read_bytes() == original
