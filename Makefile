@@ -36,6 +36,7 @@ bench: venv
 	$(BIN)/python bench/application.py
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/served.py
+	$(BIN)/python bench/heartbeat.py
 
 clean:
 	rm -rf $(VENV) .data
