@@ -134,12 +134,19 @@ def submit_to_deployment(application_id, application_no: str, *, wait: bool) -> 
     with session_scope() as session:
         app_row = session.get(Application, application_id)
         labels = [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
-    run = run_deployment(
-        "combined-application/combined-application", parameters={"application_id": str(application_id)},
-        idempotency_key=f"application-{application_no}", tags=labels, timeout=None if wait else 0,
-        poll_interval=0.5, as_subflow=False)
-    if wait and not run.state.is_completed():
-        raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
+    name, params = "combined-application/combined-application", {"application_id": str(application_id)}
+    key = f"application-{application_no}"
+    run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=0, as_subflow=False)
+    while run.state.is_final():
+        # work remains (we are only called then) but this key's run has ended: one new attempt per
+        # ended run, keyed by it, so repeated submissions still never start two runs
+        key = f"application-{application_no}-after-{run.id.hex[:8]}"
+        run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=0, as_subflow=False)
+    if wait:
+        run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=None,
+                             poll_interval=0.5, as_subflow=False)
+        if not run.state.is_completed():
+            raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
 
 
 def run_application_flow(application_id) -> None:
@@ -211,13 +218,15 @@ def _documents_missing(application_id) -> bool:
     from sqlmodel import select
 
     from onematter.db import session_scope
-    from onematter.issuing import due_documents
     from onematter.cases import matter_cases
+    from onematter.issuing import due_documents, packet_key
     from onematter.models import Application, Document
     with session_scope() as session:
         app_row = session.get(Application, application_id)
-        have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == application_id))}
-        return not set(due_documents(app_row, matter_cases(session, application_id))) <= have
+        have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == application_id))
+                if Path(d.path).is_file()}
+        due = set(due_documents(app_row, matter_cases(session, application_id))) | {packet_key(app_row)} - {None}
+        return not due <= have
 
 
 @app.command()

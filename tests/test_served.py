@@ -91,6 +91,16 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     code, out, _ = _cli(stack, "apply", REPO / "examples" / "application.yaml", "--json")   # resubmitted
     assert code == 0 and json.loads(out)["application_no"] == no and len(_runs(api, f"一件事 {no}")) == 1
 
+    # work left after the run ended (a lost file): one new attempt, and only one
+    receipt = next(d for d in view["documents"] if d["kind"] == "receipt")
+    original = Path(receipt["path"]).read_bytes()
+    Path(receipt["path"]).unlink()
+    for _ in range(2):
+        code, out, err = _cli(stack, "apply", REPO / "examples" / "application.yaml", "--json")
+        assert code == 0, out + err
+    assert Path(receipt["path"]).read_bytes() == original
+    assert [r["state"]["type"] for r in _runs(api, f"一件事 {no}")] == ["COMPLETED", "COMPLETED"]
+
     # artifacts: masked summary, table of matters, links served by the document endpoint
     key = f"application-{no.lower()}"
     summary = _post(api, "/artifacts/filter", {"artifacts": {"key": {"any_": [key]}}})
