@@ -7,7 +7,6 @@ bare WeasyPrint takes to render the same documents. Prints a table.
 from __future__ import annotations
 
 import argparse
-import copy
 import os
 import statistics
 import subprocess
@@ -44,26 +43,20 @@ def main() -> None:
     _prefect_defaults()
     import asyncio
 
-    import yaml
-    from stdnum.cn import ric
-
     from flows.combined_application import combined_application
     from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     from onematter.cases import submit_application
     from onematter.db import init_db, session_scope
     from onematter.intake import parse_intake
+    from onematter.samples import sample_form
     from onematter.settings import today
 
     init_db()
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
-    base = yaml.safe_load((REPO / "examples" / "application.yaml").read_text(encoding="utf-8"))
 
     def one(i: int) -> tuple[float, str]:
-        form = copy.deepcopy(base)
-        body = f"33048219900101{i:03d}"
-        form["applicant"]["id_number"] = body + ric.calc_check_digit(body + "0")
-        form["idempotency_key"] = f"bench-{i}"
+        form = sample_form(i, key=f"bench-{i}")
         t0 = time.perf_counter()
         with session_scope() as s:
             app, _ = submit_application(s, parse_intake(form), actor="bench")

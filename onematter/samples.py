@@ -13,6 +13,21 @@ import yaml
 from onematter.settings import REPO_ROOT
 
 
+def sample_form(seq: int, *, key: str, birth: str = "19900101", **applicant) -> dict:
+    """The example intake (examples/application.yaml) for another invented person: the ID number
+    is built from `birth` and `seq` with a valid check character."""
+    from stdnum.cn import ric
+    form = copy.deepcopy(_example())
+    body = f"330482{birth}{seq:03d}"
+    form["applicant"].update(applicant, id_number=body + ric.calc_check_digit(body + "0"))
+    form["idempotency_key"] = key
+    return form
+
+
+def _example() -> dict:
+    return yaml.safe_load((REPO_ROOT / "examples" / "application.yaml").read_text(encoding="utf-8"))
+
+
 def render_samples(target: Path) -> list[Path]:
     """Runs sample cases in a throwaway database (no Prefect) and copies their PDFs to `target`."""
     from onematter.policy import load_policy
@@ -36,8 +51,6 @@ def render_samples(target: Path) -> list[Path]:
 
 
 def _run(target: Path) -> list[Path]:
-    from stdnum.cn import ric
-
     from onematter.cases import matter_cases, settle_application, submit_application
     from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     from onematter.db import init_db, session_scope
@@ -50,13 +63,8 @@ def _run(target: Path) -> list[Path]:
     init_db()
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
-    base = yaml.safe_load((REPO_ROOT / "examples" / "application.yaml").read_text(encoding="utf-8"))
-
-    def run(label: str, seq: str, decision: tuple[bool, str | None] | None, **applicant) -> list[Path]:
-        form = copy.deepcopy(base)
-        body = f"33048219900101{seq}"
-        form["applicant"].update(applicant, id_number=body + ric.calc_check_digit(body + "0"))
-        form["idempotency_key"] = f"samples-{label}"
+    def run(label: str, seq: int, decision: tuple[bool, str | None] | None, **applicant) -> list[Path]:
+        form = sample_form(seq, key=f"samples-{label}", **applicant)
         with session_scope() as s:
             app, _ = submit_application(s, parse_intake(form), actor="samples")
         with session_scope() as s:
@@ -83,6 +91,6 @@ def _run(target: Path) -> list[Path]:
                 out.append(dest)
         return sorted(out)
 
-    return (run("approved", "101", (True, None))
-            + run("rejected", "102", (False, "劳动合同与社保缴纳单位不一致"))
-            + run("refused", "103", None, category="军官", placement="转业"))
+    return (run("approved", 101, (True, None))
+            + run("rejected", 102, (False, "劳动合同与社保缴纳单位不一致"))
+            + run("refused", 103, None, category="军官", placement="转业"))
