@@ -169,3 +169,15 @@ def test_a_lost_file_is_reissued_byte_identical(issued, session):
     with session_scope() as s:
         issue_all(s, app.id)
     assert Path(row.path).read_bytes() == original
+
+
+def test_samples_render_every_document_kind(env, tmp_path):
+    from onematter.issuing import KINDS
+    from onematter.samples import render_samples
+    paths = render_samples(tmp_path / "samples")
+    names = {p.name for p in paths}
+    for key, (number, _, _) in KINDS.items():
+        if key in ("refusal-training", "refusal-job_fair"):
+            continue          # no sample case is refused these (seats and fairs are open)
+        assert f"{number:02d}-{key}.pdf" in names, key
+    assert all(PdfReader(p).pages for p in paths)
