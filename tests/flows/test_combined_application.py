@@ -55,14 +55,19 @@ def test_running_the_flow_again_does_no_work_twice(prefect, session, catalogue, 
     assert len(session.exec(select(Push)).all()) == 3
 
 
-def test_decision_issues_notice_completion_and_final_packet(prefect, session, catalogue, form):
+def _decided(session, form, *, approve: bool, comment: str | None) -> dict[str, Document]:
+    """Intake flow, a supervisor's decision from the CLI path, then the documents flow."""
     app, _ = submit_application(session, parse_intake(form), actor="t")
     asyncio.run(combined_application(application_id=app.id))
-    decide_incentive(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
+    decide_incentive(session, app.application_no, approve=approve, by="李科长", comment=comment, source="cli")
     session.commit()
     asyncio.run(issue_documents_flow(application_id=app.id))
-    session.expire_all()
-    docs = {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id)).all()}
+    session.rollback()
+    return {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id)).all()}
+
+
+def test_decision_issues_notice_completion_and_final_packet(prefect, session, catalogue, form):
+    docs = _decided(session, form, approve=True, comment=None)
     assert {"incentive_approval", "completion", "packet"} <= set(docs)
     approval = _text(docs["incentive_approval"].path)
     assert "李科长" in approval and "27,000" in approval
@@ -74,28 +79,15 @@ def test_decision_issues_notice_completion_and_final_packet(prefect, session, ca
 
 
 def test_rejection_issues_a_refusal_notice_with_the_comment(prefect, session, catalogue, form):
-    app, _ = submit_application(session, parse_intake(form), actor="t")
-    asyncio.run(combined_application(application_id=app.id))
-    decide_incentive(session, app.application_no, approve=False, by="李科长", comment="社保缴纳记录与合同不符",
-                     source="cli")
-    session.commit()
-    asyncio.run(issue_documents_flow(application_id=app.id))
-    session.expire_all()
-    doc = session.exec(select(Document).where(Document.doc_key == "refusal-employer_incentive")).one()
-    text = _text(doc.path)
+    docs = _decided(session, form, approve=False, comment="社保缴纳记录与合同不符")
+    text = _text(docs["refusal-employer_incentive"].path)
     assert "不予受理告知书" in text and "社保缴纳记录与合同不符" in text and "行政复议" in text
 
 
 def test_final_packet_carries_the_documents_exactly_as_issued(prefect, session, catalogue, form):
     """Documents issued at intake keep their content in the final packet (same verification code),
     although the application has moved on since."""
-    app, _ = submit_application(session, parse_intake(form), actor="t")
-    asyncio.run(combined_application(application_id=app.id))
-    decide_incentive(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
-    session.commit()
-    asyncio.run(issue_documents_flow(application_id=app.id))
-    session.rollback()
-    docs = {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id)).all()}
+    docs = _decided(session, form, approve=True, comment=None)
     packet_pages = [p.extract_text() for p in PdfReader(docs["packet"].path).pages]
     for key in ("receipt", "form", "incentive_form"):
         for page in PdfReader(docs[key].path).pages:
