@@ -11,23 +11,12 @@ from typing import Any, Optional
 import typer
 import yaml
 
+from onematter.embedded import prefect_defaults, served
 from onematter.settings import get_settings
 
 app = typer.Typer(help="退役军人就业创业帮扶“一件事”联办", no_args_is_help=True, add_completion=False)
 catalog_app = typer.Typer(help="目录（培训课程、学历专业、岗位、招聘会）", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
-
-
-def _prefect_defaults() -> None:
-    """Embedded default: Prefect's own state under the data dir, quiet, offline."""
-    if "PREFECT_HOME" not in os.environ:
-        home = get_settings().data_dir / "prefect"
-        home.mkdir(parents=True, exist_ok=True)
-        os.environ["PREFECT_HOME"] = str(home)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
 
 
 def _emit(obj: Any) -> None:
@@ -60,6 +49,14 @@ def _db():
     init_db()
 
 
+def _db_and_prefect():
+    """Our schema and, on the embedded default, Prefect's own database: migrated before the first
+    run, so a new data dir never meets Prefect's start-up timeout."""
+    from onematter.embedded import prepare_prefect
+    _db()
+    prepare_prefect()
+
+
 def _fields_text(fields: dict[str, str]) -> str:
     return "申请表有误，未受理：\n" + "\n".join(f"  {k}：{v}" for k, v in fields.items())
 
@@ -83,8 +80,8 @@ def _print_human(view: dict) -> None:
 
 @app.command("init-db")
 def init_db_cmd() -> None:
-    """Create or migrate the database."""
-    _db()
+    """Create or migrate the database (and, on the embedded default, Prefect's)."""
+    _db_and_prefect()
     typer.echo(f"数据库已就绪：{get_settings().resolved_database_url.split('@')[-1]}")
 
 
@@ -118,9 +115,6 @@ def catalog_sample(file: Path) -> None:
     typer.echo(str(file))
 
 
-def served() -> bool:
-    """A served stack is running when PREFECT_API_URL points at it."""
-    return bool(os.environ.get("PREFECT_API_URL"))
 
 
 def submit_to_deployment(application_id, application_no: str, *, wait: bool) -> None:
@@ -151,7 +145,7 @@ def submit_to_deployment(application_id, application_no: str, *, wait: bool) -> 
 
 def run_application_flow(application_id) -> None:
     """Run the combined-application flow in this process (embedded default)."""
-    _prefect_defaults()
+    prefect_defaults()
     import asyncio
 
     from prefect import tags
@@ -175,7 +169,7 @@ def run_documents_flow(application_id) -> None:
         if not run.state.is_completed():
             raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
         return
-    _prefect_defaults()
+    prefect_defaults()
     import asyncio
 
     from flows.decision import issue_documents_flow
@@ -192,7 +186,7 @@ def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出
     from onematter.views import application_view
     try:
         intake = parse_intake(_load(file))
-        _db()
+        _db_and_prefect()
         with session_scope() as session:
             application, _created = submit_application(session, intake, actor=f"staff:{intake.staff.name}")
     except IntakeError as exc:
@@ -282,7 +276,7 @@ def decide(
     from onematter.views import application_view
     if approve is None:
         _fail({"error": "invalid_decision", "message": "请指定 --approve 或 --reject"}, 2, "请指定 --approve 或 --reject", as_json)
-    _db()
+    _db_and_prefect()
     try:
         with session_scope() as session:
             app_row = decide_incentive(session, application_no, approve=approve, by=by, comment=comment, source="cli")
@@ -361,6 +355,7 @@ def demo() -> None:
     """Import the sample catalogue and run the sample application end to end."""
     from onematter.settings import REPO_ROOT
     settings = get_settings()
+    _db_and_prefect()
     sample = settings.data_dir / "sample-catalogue.yaml"
     catalog_sample(sample)
     catalog_import(sample, as_json=False)

@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+from pathlib import Path
 import sys
 
 import yaml
@@ -146,3 +147,28 @@ def test_failed_render_fails_the_run_visibly(prefect, db, catalogue, form, tmp_p
     session.commit()
     code, out = _run("apply", _write(tmp_path, form), "--json")
     assert code == 0 and {d["kind"] for d in json.loads(out)["documents"]} >= {"form", "receipt", "packet-intake"}
+
+
+def test_init_db_prepares_prefects_database_once_under_a_lock(tmp_path):
+    """A new data dir: `init-db` migrates Prefect's own database to its head before any run, so
+    the first application never waits on the ephemeral server's migrations (start-up timeout).
+    Three processes at once on one new data dir: one migrates, the others wait for it."""
+    import sqlite3
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ONEMATTER_"))}
+    env |= {"ONEMATTER_DATA_DIR": str(tmp_path / "data")}
+    procs = [subprocess.Popen([sys.executable, "-m", "onematter.cli", "init-db"], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    for p in procs:
+        out, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err[-2000:]
+        assert "数据库已就绪" in out
+    home = tmp_path / "data" / "prefect"
+    with sqlite3.connect(home / "prefect.db") as conn:
+        (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'flow_run'").fetchone() == (1,)
+    import prefect.server.database as prefect_db
+    versions = Path(prefect_db.__file__).parent / "_migrations" / "versions" / "sqlite"
+    newest = sorted(p.name for p in versions.glob("*.py") if p.name[:4].isdigit())[-1]
+    assert revision in newest                      # Prefect's migrations (dated file names) at head
+    assert (home / ".onematter-prefect-db").read_text(encoding="utf-8").startswith("prefect ")

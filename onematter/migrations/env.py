@@ -1,12 +1,21 @@
 from alembic import context
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
 import onematter.models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 engine = context.config.attributes["engine"]
+MIGRATION_LOCK = 4_300_001     # PostgreSQL advisory lock key: one migrating process at a time
+
+if engine.dialect.name == "sqlite":
+    # take the write lock before reading the version: processes migrating a new file at once queue
+    # (busy_timeout) instead of failing with "database is locked"
+    engine = engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
 
 with engine.connect() as connection:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     context.configure(connection=connection, target_metadata=target_metadata,
                       render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
