@@ -30,7 +30,7 @@ demo: venv
 	$(BIN)/onematter demo
 
 test: venv
-	$(BIN)/python -m pytest -p no:cacheprovider tests
+	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
 
 bench: venv
 	$(BIN)/python bench/application.py

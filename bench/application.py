@@ -1,7 +1,10 @@
 """End-to-end time of the sample combined application on the embedded default, against the time
 bare WeasyPrint takes to render the same documents. Prints a table.
 
-    .venv/bin/python bench/application.py [--runs 10]
+    .venv/bin/python bench/application.py [--runs 10] [--against GIT_REF]
+
+`--against REF` runs this same bench first on REF (a git worktree, same venv and machine) and then
+on the working tree, so a change is measured before and after in one run.
 """
 
 from __future__ import annotations
@@ -22,7 +25,19 @@ sys.path.insert(0, str(REPO))
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--against", help="git ref to measure first, for a before/after comparison")
     args = parser.parse_args()
+    if args.against:
+        before = Path(tempfile.mkdtemp(prefix="onematter-bench-ref-")) / "tree"
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(before), args.against],
+                       check=True, capture_output=True)
+        try:
+            print(f"== before: {args.against}", flush=True)
+            subprocess.run([sys.executable, str(before / "bench" / "application.py"), "--runs", str(args.runs)],
+                           cwd=before, check=True)
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(before)], check=False)
+        print("== after: the working tree", flush=True)
     work = Path(tempfile.mkdtemp(prefix="onematter-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ONEMATTER_", "PREFECT_"))}
     env["ONEMATTER_DATA_DIR"] = str(work / "cold")
@@ -30,15 +45,16 @@ def main() -> None:
     # cold: a new data dir; `init-db` (what `make demo` does first) prepares both databases, then
     # the first application in a new process (Prefect's ephemeral server started on a migrated DB)
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "onematter.cli", "init-db"], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "onematter.cli", "init-db"], env=env, check=True, capture_output=True,
+                   cwd=REPO)
     init = time.perf_counter() - started
     subprocess.run([sys.executable, "-m", "onematter.cli", "catalog", "sample", str(work / "c.yaml")],
-                   env=env, check=True, capture_output=True)
+                   env=env, check=True, capture_output=True, cwd=REPO)
     subprocess.run([sys.executable, "-m", "onematter.cli", "catalog", "import", str(work / "c.yaml")],
-                   env=env, check=True, capture_output=True)
+                   env=env, check=True, capture_output=True, cwd=REPO)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "onematter.cli", "apply", str(REPO / "examples" / "application.yaml"),
-                    "--json"], env=env, check=True, capture_output=True)
+                    "--json"], env=env, check=True, capture_output=True, cwd=REPO)
     cold = time.perf_counter() - started
 
     # warm: one process, many applications
@@ -77,8 +93,9 @@ def main() -> None:
 
     from onematter import documents as docs
     from onematter.cases import get_application
-    from onematter.issuing import KINDS, build_context, due_documents, packet_key
     from onematter.cases import matter_cases
+    from onematter.dossier import due_documents, kind, packet_key
+    from onematter.issuing import build_context
     with session_scope() as s:
         app = get_application(s, last_no)
         keys = due_documents(app, matter_cases(s, app.id)) + [packet_key(app)]
@@ -87,8 +104,8 @@ def main() -> None:
             ctx = build_context(s, app, key)
             if key.startswith("packet"):
                 ctx["contents"] = []
-            code = docs.verification_code(docs.context_sha256(KINDS[key][2], ctx))
-            htmls.append(docs.render_html(KINDS[key][2], {**ctx, "verification_code": code,
+            code = docs.verification_code(docs.context_sha256(kind(key).template, ctx))
+            htmls.append(docs.render_html(kind(key).template, {**ctx, "verification_code": code,
                                                           "qr_svg": docs.qr_svg(ctx, code)}))
     base_url = str(REPO / "templates") + "/"
     bare_times = []

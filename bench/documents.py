@@ -29,7 +29,8 @@ def main() -> None:
     from weasyprint import HTML
 
     from onematter import documents as docs
-    from onematter.issuing import KINDS, build_context
+    from onematter.dossier import kind
+    from onematter.issuing import build_context
     from onematter.models import Application, Document
     from onematter.db import session_scope
     from onematter.samples import _run
@@ -46,7 +47,7 @@ def main() -> None:
         app = s.exec(select(Application).order_by(Application.application_no)).first()
         parts = [d for d in s.exec(select(Document).where(Document.application_id == app.id)).all()
                  if not d.doc_key.startswith("packet")]
-        parts.sort(key=lambda d: KINDS[d.doc_key][0])
+        parts.sort(key=lambda d: kind(d.doc_key).number)
         contexts = {d.doc_key: build_context(s, app, d.doc_key) for d in parts}
     rendered = {}
     for d in parts:

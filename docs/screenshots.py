@@ -16,6 +16,8 @@ Environment:
     ONEMATTER_UI_URL   Prefect server / UI base URL (default http://127.0.0.1:4610); the API is <url>/api
     CHROMIUM           browser executable (default /usr/bin/chromium)
     SCREENSHOT_DIR     output directory (default: the directory of this script, i.e. docs/)
+    REVIEW_RUN_PREFIX  which paused decision run to show (default: the latest "审核 …" run)
+    APPLICATION_RUN_PREFIX  which application run to show (default: the latest "一件事 …" run)
 
 Writes run-page.png, artifact-summary.png and decision-form.png. The decision form is opened
 but never submitted.
@@ -63,7 +65,7 @@ def latest_run(prefix: str) -> dict | None:
 def wait_for_paused_review(timeout: float = 90) -> dict:
     deadline = time.monotonic() + timeout
     while True:
-        run = latest_run("审核 ")
+        run = latest_run(os.environ.get("REVIEW_RUN_PREFIX", "审核 "))
         if run and run["state_type"] == "PAUSED":
             return run
         if time.monotonic() > deadline:
@@ -89,7 +91,7 @@ def shot(page: Page, name: str) -> None:
 
 
 def main() -> None:
-    application = latest_run("一件事 ")
+    application = latest_run(os.environ.get("APPLICATION_RUN_PREFIX", "一件事 "))
     if application is None:
         sys.exit("no '一件事 …' flow run found — run `onematter apply examples/application.yaml` first")
     review = wait_for_paused_review()

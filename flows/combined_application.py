@@ -8,14 +8,15 @@ from prefect import flow, get_run_logger
 from prefect.futures import wait
 from prefect.runtime import deployment, flow_run
 
+from onematter import matters
 from onematter.cases import matter_cases
 from onematter.db import session_scope
 from onematter.models import Application
 from tasks.artifacts import publish_artifacts
-from tasks.cases import application_number, decide_matter, settle_application, start_processing
-from tasks.documents import issue_documents
+from tasks.cases import application_number, decide_matter, settle_status, start_processing
+from tasks.documents import render_documents
 
-DECISION_DEPLOYMENT = "incentive-decision/incentive-decision"
+DECISION_DEPLOYMENT = "matter-decision/matter-decision"
 
 
 def run_name() -> str:
@@ -37,20 +38,37 @@ async def combined_application(application_id: uuid.UUID) -> dict:
     futures = [decide_matter.submit(case_id, names[case_id]) for case_id in pending]
     wait(futures)
     statuses = {names[cid]: f.result() for cid, f in zip(pending, futures)}
-    status = settle_application(application_id, application_no)
-    numbers = issue_documents(application_id, application_no)
+    status = settle_status(application_id, application_no)
+    numbers = render_documents(application_id, application_no)
     publish_artifacts(application_id, application_no)
     if status == "awaiting_decision" and deployment.id:
-        await open_decision_run(application_no)
+        await open_decision_runs(application_id, application_no)
     return {"status": status, "matters": statuses, "documents": numbers}
 
 
-async def open_decision_run(application_no: str) -> None:
-    """Served stack: open the supervisor's decision run (waits in the UI for the form).
-    Idempotent: one decision run per application."""
+def waiting_matters(application_id: uuid.UUID) -> list[str]:
+    """The application's matters that wait for a supervisor's decision now."""
+    with session_scope() as session:
+        return [c.matter for c in matter_cases(session, application_id)
+                if (s := matters.spec(c.matter)).decision and c.status == s.decision.waiting]
+
+
+async def open_decision_runs(application_id: uuid.UUID, application_no: str) -> None:
+    """Served stack: open one decision run per matter that waits for a supervisor (each waits in
+    the UI for its form). Idempotent: one decision run per application and matter."""
     from prefect.deployments import run_deployment
-    run = await run_deployment(DECISION_DEPLOYMENT, parameters={"application_no": application_no}, timeout=0,
-                               flow_run_name=f"审核 {application_no}",
-                               idempotency_key=f"decision-{application_no}", as_subflow=False,
-                               tags=["employer_incentive", "审核"])
-    get_run_logger().info("已开启审核流程 %s", run.name)
+    for matter in waiting_matters(application_id):
+        spec = matters.spec(matter)
+        run = await run_deployment(DECISION_DEPLOYMENT, parameters={"application_no": application_no, "matter": matter},
+                                   timeout=0, flow_run_name=decision_run_name(application_no, matter),
+                                   idempotency_key=f"decision-{application_no}-{matter}", as_subflow=False,
+                                   tags=[matter, "审核"])
+        get_run_logger().info("已开启%s审核流程 %s", spec.short, run.name)
+
+
+def decision_run_name(application_no: str, matter: str) -> str:
+    """`审核 PHYJS-20261129-0001 企业吸纳优惠`."""
+    try:
+        return f"审核 {application_no} {matters.spec(matter).short}"
+    except matters.UnknownMatter:
+        return f"审核 {application_no} {matter}"

@@ -8,6 +8,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from sqlmodel import select
 
+from onematter.cases import open_statuses
 from onematter.db import session_scope
 from onematter.models import Application, Event, MatterCase, Notification
 from onematter.policy import load_policy
@@ -24,7 +25,7 @@ def watch_deadlines(day: str) -> dict[str, list[str]]:
     policy = load_policy()
     touched: dict[str, list[str]] = {"reminded": [], "escalated": []}
     with session_scope() as session:
-        open_cases = session.exec(select(MatterCase).where(MatterCase.status.in_(["pending", "pending_decision"]))).all()
+        open_cases = session.exec(select(MatterCase).where(MatterCase.status.in_(sorted(open_statuses())))).all()
         for case in open_cases:
             left = working_days_between(today(), case.deadline, policy)
             app = session.get(Application, case.application_id)

@@ -11,29 +11,24 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from onematter import matters
 from onematter.intake import Intake, IntakeError
-from onematter.models import (
-    Application, Course, DailySerial, Event, Fair, MatterCase, Person, Programme,
-)
+from onematter.models import Application, DailySerial, Event, MatterCase, Person
 from onematter.policy import load_policy
 from onematter.rules.identity import birth_date, sex
 from onematter.rules.workdays import add_working_days
-from onematter.settings import today
+from onematter.settings import now, today
 
 APPLICATION_TRANSITIONS = {
     "received": {"processing"},
     "processing": {"awaiting_decision", "completed"},
     "awaiting_decision": {"completed"},
 }
-MATTER_TRANSITIONS = {
-    "training": {"pending": {"enrolled", "waitlisted", "refused"}, "waitlisted": {"enrolled"}},
-    "education": {"pending": {"registered", "refused"}},
-    "job_push": {"pending": {"pushed", "no_match"}, "no_match": {"pushed"}},
-    "job_fair": {"pending": {"registered", "waitlisted", "refused"}, "waitlisted": {"registered"}},
-    "employer_incentive": {"pending": {"pending_decision", "refused"},
-                           "pending_decision": {"approved", "rejected"}},
-}
-OPEN_MATTER_STATUSES = {"pending", "pending_decision"}
+
+
+def open_statuses() -> set[str]:
+    """Matter statuses that keep an application open (undecided, or waiting for a supervisor)."""
+    return set().union(*(s.open_statuses for s in matters.all_specs()))
 
 
 class IllegalTransition(Exception):
@@ -58,7 +53,7 @@ def transition(
     if isinstance(target, Application):
         allowed, entity, app_id = APPLICATION_TRANSITIONS, "application", target.id
     else:
-        allowed, entity, app_id = MATTER_TRANSITIONS[target.matter], f"matter:{target.matter}", target.application_id
+        allowed, entity, app_id = matters.spec(target.matter).transitions, f"matter:{target.matter}", target.application_id
     if to_status not in allowed.get(target.status, set()):
         raise IllegalTransition(f"{entity} 不能从 {target.status} 变为 {to_status}")
     session.add(Event(application_id=app_id, entity=entity, entity_id=target.id, from_status=target.status,
@@ -100,14 +95,12 @@ def idempotency_key(intake: Intake, day: dt.date) -> str:
 
 
 def check_catalogue_references(session: Session, intake: Intake) -> None:
-    m = intake.matters
+    """Codes on the form that the catalogue does not know are form errors (named by field)."""
     errors: dict[str, str] = {}
-    if m.training and not session.exec(select(Course).where(Course.code == m.training.course)).first():
-        errors["matters.training.course"] = f"培训课程代码“{m.training.course}”不存在，请核对课程目录"
-    if m.education and not session.exec(select(Programme).where(Programme.code == m.education.programme)).first():
-        errors["matters.education.programme"] = f"学历提升专业代码“{m.education.programme}”不存在，请核对专业目录"
-    if m.job_fair and m.job_fair.fair and not session.exec(select(Fair).where(Fair.code == m.job_fair.fair)).first():
-        errors["matters.job_fair.fair"] = f"招聘会代码“{m.job_fair.fair}”不存在，请核对招聘会目录"
+    for spec in matters.all_specs():
+        request = getattr(intake.matters, spec.key)
+        if request is not None and spec.references is not None:
+            errors |= {f"matters.{spec.key}.{k}": v for k, v in spec.references(session, request).items()}
     if errors:
         raise IntakeError(errors)
 
@@ -152,7 +145,7 @@ def _create_application(session: Session, intake: Intake, *, key: str, day: dt.d
     session.flush()
     policy = load_policy()
     selected = intake.matters.selected()
-    deadlines = {m: add_working_days(day, policy.deadlines_working_days[m], policy) for m in selected}
+    deadlines = {m: add_working_days(day, matters.spec(m).deadline_days(policy), policy) for m in selected}
     app = Application(
         application_no=next_application_no(session, day), idempotency_key=key, person_id=person.id,
         open_person_id=person.id, application_date=day, deadline=max(deadlines.values()), town=a.town,
@@ -185,9 +178,9 @@ def get_application(session: Session, application_no_or_id: str | uuid.UUID) -> 
 
 
 def matter_cases(session: Session, application_id: uuid.UUID) -> list[MatterCase]:
-    from onematter.policy import MATTERS
+    order = {key: i for i, key in enumerate(matters.keys())}
     cases = session.exec(select(MatterCase).where(MatterCase.application_id == application_id)).all()
-    return sorted(cases, key=lambda c: MATTERS.index(c.matter))
+    return sorted(cases, key=lambda c: order[c.matter])
 
 
 def settle_application(session: Session, app: Application, *, actor: str, flow_run_id: str | None = None) -> None:
@@ -198,11 +191,11 @@ def settle_application(session: Session, app: Application, *, actor: str, flow_r
         return
     if app.status == "received":
         transition(session, app, "processing", actor=actor, flow_run_id=flow_run_id)
-    waiting = any(c.status in OPEN_MATTER_STATUSES for c in cases)
+    waiting = any(c.status in open_statuses() for c in cases)
     if waiting and app.status == "processing":
         transition(session, app, "awaiting_decision", actor=actor, flow_run_id=flow_run_id)
     elif not waiting and app.status in ("processing", "awaiting_decision"):
         transition(session, app, "completed", actor=actor, flow_run_id=flow_run_id)
         app.open_person_id = None
-        app.completed_at = dt.datetime.now(dt.timezone.utc)
+        app.completed_at = now()
         session.add(app)

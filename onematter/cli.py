@@ -33,20 +33,30 @@ def _fail(obj: dict, code: int, human: str, as_json: bool) -> None:
 
 def _load(path: Path) -> Any:
     """Read a YAML/JSON file; an unreadable file is refused like any bad input (exit 2)."""
-    from onematter.intake import IntakeError
+    from onematter.forms import FormError
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise IntakeError({"file": f"无法读取文件 {path}：{getattr(exc, 'strerror', None) or exc}"}) from None
+        raise FormError({"file": f"无法读取文件 {path}：{getattr(exc, 'strerror', None) or exc}"}) from None
     try:
         return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise IntakeError({"file": f"文件 {path} 不是有效的 YAML/JSON：{exc}"}) from None
+        raise FormError({"file": f"文件 {path} 不是有效的 YAML/JSON：{exc}"}) from None
 
 
 def _db():
     from onematter.db import init_db
     init_db()
+
+
+def _db_ready(as_json: bool) -> bool:
+    """Reading commands never migrate. False: nothing stored yet (no schema); an outdated schema
+    is a clear message (exit 1)."""
+    from onematter.db import SchemaNotReady, check_schema
+    try:
+        return check_schema()
+    except SchemaNotReady as exc:
+        _fail({"error": "database_not_ready", "message": str(exc)}, 1, str(exc), as_json)
 
 
 def _db_and_prefect():
@@ -62,11 +72,13 @@ def _fields_text(fields: dict[str, str]) -> str:
 
 
 def _print_human(view: dict) -> None:
-    from onematter.intake import MATTER_TITLES
-    from onematter.issuing import STATUS_LABELS
-    typer.echo(f"申请编号：{view['application_no']}  状态：{view['status']}  承诺办结日期：{view['deadline']}")
+    from onematter import matters
+    from onematter.dossier import APPLICATION_STATUS_LABELS
+    status = APPLICATION_STATUS_LABELS.get(view["status"], view["status"])
+    typer.echo(f"申请编号：{view['application_no']}  状态：{status}  承诺办结日期：{view['deadline']}")
     for m in view["matters"]:
-        line = f"  - {MATTER_TITLES[m['matter']]}：{STATUS_LABELS.get(m['status'], m['status'])}"
+        spec = matters.spec(m["matter"])
+        line = f"  - {spec.title}：{spec.label(m['status'])}"
         if m["reason"]:
             line += f"（{m['reason']}）"
         typer.echo(line)
@@ -90,10 +102,10 @@ def catalog_import(file: Path, as_json: bool = typer.Option(False, "--json")) ->
     """Create or update courses, programmes, postings and fairs by code."""
     from onematter.catalogue import import_catalogue, parse_catalogue
     from onematter.db import session_scope
-    from onematter.intake import IntakeError
+    from onematter.forms import FormError
     try:
         catalogue = parse_catalogue(_load(file))
-    except IntakeError as exc:
+    except FormError as exc:
         _fail({"error": "invalid_catalogue", "fields": exc.fields}, 2, _fields_text(exc.fields), as_json)
     _db()
     with session_scope() as session:
@@ -182,14 +194,15 @@ def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出
     """Submit one combined application (一件事联办申请) from a YAML or JSON file."""
     from onematter.cases import OpenApplicationExists, submit_application
     from onematter.db import session_scope
-    from onematter.intake import IntakeError, parse_intake
+    from onematter.forms import FormError
+    from onematter.intake import parse_intake
     from onematter.views import application_view
     try:
         intake = parse_intake(_load(file))
         _db_and_prefect()
         with session_scope() as session:
             application, _created = submit_application(session, intake, actor=f"staff:{intake.staff.name}")
-    except IntakeError as exc:
+    except FormError as exc:
         _fail({"error": "invalid_intake", "fields": exc.fields}, 2, _fields_text(exc.fields), as_json)
     except OpenApplicationExists as exc:
         _fail({"error": "open_application_exists", "application_no": exc.application_no}, 2,
@@ -200,7 +213,8 @@ def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出
                 submit_to_deployment(application.id, application.application_no, wait=wait is not False)
             else:
                 run_application_flow(application.id)
-        except Exception as exc:  # the flow run failed: say so, keep the case as it is
+        except Exception as exc:  # the flow run failed: say so, keep the case as it is (traceback on stderr)
+            _log_failure(f"apply {application.application_no}")
             _fail({"error": "processing_failed", "application_no": application.application_no, "message": str(exc)},
                   1, f"联办申请 {application.application_no} 已受理，但办理过程出错：{exc}", as_json)
     with session_scope() as session:
@@ -208,12 +222,19 @@ def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出
     _emit(view) if as_json else _print_human(view)
 
 
+def _log_failure(what: str) -> None:
+    """A run that failed for a reason we did not foresee: its traceback goes to stderr (the JSON on
+    stdout stays one object), so a bug is never just a `processing_failed` line."""
+    import traceback
+    typer.echo(f"onematter {what} 失败，详细信息：\n{traceback.format_exc()}", err=True)
+
+
 def _documents_missing(application_id) -> bool:
     from sqlmodel import select
 
     from onematter.db import session_scope
     from onematter.cases import matter_cases
-    from onematter.issuing import due_documents, packet_key
+    from onematter.dossier import due_documents, packet_key
     from onematter.models import Application, Document
     with session_scope() as session:
         app_row = session.get(Application, application_id)
@@ -229,8 +250,9 @@ def status(application_no: str, as_json: bool = typer.Option(False, "--json")) -
     from onematter.cases import NotFound, get_application
     from onematter.db import session_scope
     from onematter.views import application_view
-    _db()
-    with session_scope() as session:
+    if not _db_ready(as_json):
+        _fail({"error": "not_found", "application_no": application_no}, 1, f"找不到联办申请 {application_no}", as_json)
+    with session_scope(readonly=True) as session:
         try:
             view = application_view(session, get_application(session, application_no))
         except NotFound as exc:
@@ -247,8 +269,10 @@ def list_cmd(as_json: bool = typer.Option(False, "--json"),
     from onematter.db import session_scope
     from onematter.models import Application
     from onematter.views import application_view
-    _db()
-    with session_scope() as session:
+    if not _db_ready(as_json):
+        _emit([]) if as_json else None
+        return
+    with session_scope(readonly=True) as session:
         query = select(Application).order_by(Application.application_no.desc())
         if status_filter:
             query = query.where(Application.status == status_filter)
@@ -265,28 +289,33 @@ def list_cmd(as_json: bool = typer.Option(False, "--json"),
 def decide(
     application_no: str,
     approve: bool = typer.Option(None, "--approve/--reject", help="通过 / 不予通过"),
+    matter: Optional[str] = typer.Option(None, "--matter", help="审核的事项（事项键名，见 README）；"
+                                         "不指定时为该申请第一个待审核的事项"),
     by: str = typer.Option(..., "--by", help="审核人姓名"),
     comment: Optional[str] = typer.Option(None, "--comment", help="审核意见（不予通过时必填）"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Record a supervisor's decision on the employer incentive and issue the notice."""
-    from onematter.cases import NotFound
+    """Record a supervisor's decision on a matter that waits for one, and issue its notice."""
+    from onematter.cases import NotFound, get_application
     from onematter.db import session_scope
-    from onematter.matters import DecisionRefused, decide_incentive
+    from onematter.processing import DecisionRefused, deciding_matter, record_decision
     from onematter.views import application_view
     if approve is None:
         _fail({"error": "invalid_decision", "message": "请指定 --approve 或 --reject"}, 2, "请指定 --approve 或 --reject", as_json)
     _db_and_prefect()
     try:
         with session_scope() as session:
-            app_row = decide_incentive(session, application_no, approve=approve, by=by, comment=comment, source="cli")
+            matter = deciding_matter(session, get_application(session, application_no), matter).key
+            app_row = record_decision(session, application_no, matter=matter, approve=approve, by=by,
+                                      comment=comment, source="cli")
     except (DecisionRefused, NotFound) as exc:
         _fail({"error": "decision_refused", "application_no": application_no, "message": str(exc)}, 2, str(exc), as_json)
     if served():
-        _void_open_decision_runs(app_row.application_no, by)
+        _void_open_decision_runs(app_row.application_no, matter, by)
     try:
         run_documents_flow(app_row.id)
     except Exception as exc:
+        _log_failure(f"decide {app_row.application_no}")
         _fail({"error": "processing_failed", "application_no": app_row.application_no, "message": str(exc)},
               1, f"审核结果已记录，但出件出错：{exc}", as_json)
     with session_scope() as session:
@@ -294,8 +323,8 @@ def decide(
     _emit(view) if as_json else _print_human(view)
 
 
-def _void_open_decision_runs(application_no: str, by: str) -> None:
-    """A decision came from the CLI: the decision form waiting in the UI is cancelled, visibly."""
+def _void_open_decision_runs(application_no: str, matter: str, by: str) -> None:
+    """A decision came from the CLI: the matter's decision form waiting in the UI is cancelled, visibly."""
     import asyncio
 
     from prefect.client.orchestration import get_client
@@ -304,10 +333,12 @@ def _void_open_decision_runs(application_no: str, by: str) -> None:
     from prefect.client.schemas.objects import StateType
     from prefect.states import Cancelled
 
+    from flows.combined_application import decision_run_name
+
     async def void() -> None:
         async with get_client() as client:
             runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                name=FlowRunFilterName(any_=[f"审核 {application_no}"]),
+                name=FlowRunFilterName(any_=[decision_run_name(application_no, matter)]),
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
             for run in runs:
                 await client.set_flow_run_state(run.id, Cancelled(message=f"已由 {by} 通过命令行审核，本表单作废"),
@@ -319,10 +350,12 @@ def _void_open_decision_runs(application_no: str, by: str) -> None:
 def verify(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
     """Say which application and document a PDF is, or that it is unknown or altered."""
     from onematter.db import session_scope
-    from onematter.verification import verify_pdf
-    _db()
-    with session_scope() as session:
-        result = verify_pdf(session, file)
+    from onematter.verification import UNKNOWN, verify_pdf
+    if not _db_ready(as_json):
+        result = UNKNOWN | {"document_no": None}
+    else:
+        with session_scope(readonly=True) as session:
+            result = verify_pdf(session, file)
     if as_json:
         _emit(result)
     else:

@@ -51,10 +51,11 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
-    """One unit of work: commits once at the end, rolls back on error."""
+def session_scope(*, readonly: bool = False) -> Iterator[Session]:
+    """One unit of work: commits once at the end, rolls back on error. `readonly`: a reader, which
+    on SQLite begins deferred and so never waits for (or blocks) a writer's lock."""
     engine = get_engine()
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and not readonly:
         engine = engine.execution_options(sqlite_begin="BEGIN IMMEDIATE")
     with Session(engine, expire_on_commit=False) as session:
         try:
@@ -79,3 +80,26 @@ def init_db(engine: Engine | None = None) -> None:
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
+
+
+def head_revision() -> str:
+    """The newest migration's revision (file names start with it: 0002_….py)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS / "versions").glob("[0-9]*_*.py"))
+
+
+class SchemaNotReady(Exception):
+    pass
+
+
+def check_schema() -> bool:
+    """For commands that only read (they never migrate): False when nothing was ever stored (no
+    schema yet), True when the schema is current; an outdated schema is a clear error."""
+    from sqlalchemy import inspect, text
+    engine = get_engine()
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return False
+        current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if current != head_revision():
+        raise SchemaNotReady(f"数据库结构版本为 {current}，需要升级到 {head_revision()}，请先运行 onematter init-db")
+    return True

@@ -6,8 +6,10 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, create_model, field_validator, model_validator
 
+from onematter import matters
+from onematter.forms import FieldError, FormError, Strict
 from onematter.policy import load_policy
 from onematter.rules.identity import age_on, birth_date, normalise_credit_code, normalise_id_number
 from onematter.settings import today
@@ -16,17 +18,7 @@ Category = Literal["义务兵", "军士", "军官"]
 Placement = Literal["自主就业", "安排工作", "退休", "转业", "复员"]
 Education = Literal["初中", "高中", "中专", "大专", "本科", "硕士及以上"]
 
-MATTER_TITLES = {
-    "training": "职业技能培训",
-    "education": "学历教育提升",
-    "job_push": "就业信息推送",
-    "job_fair": "专场招聘会",
-    "employer_incentive": "企业吸纳退役军人就业优惠政策申请",
-}
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+_Strict = Strict
 
 
 def _town(value: str) -> str:
@@ -103,7 +95,7 @@ class Applicant(_Strict):
         born = birth_date(self.id_number)
         sixteen = born.replace(year=born.year + 16) if (born.month, born.day) != (2, 29) else dt.date(born.year + 16, 3, 1)
         if self.discharge_date < sixteen:
-            raise _FieldError("discharge_date", "退役时间应在年满16周岁之后")
+            raise FieldError("discharge_date", "退役时间应在年满16周岁之后")
         return self
 
 
@@ -112,72 +104,24 @@ class Staff(_Strict):
     station: str = Field(min_length=1, max_length=60)
 
 
-class TrainingRequest(_Strict):
-    course: str = Field(min_length=1, max_length=32)
-
-
-class EducationRequest(_Strict):
-    programme: str = Field(min_length=1, max_length=32)
-
-
-class JobPushRequest(_Strict):
-    pass
-
-
-class JobFairRequest(_Strict):
-    fair: str | None = Field(default=None, max_length=32)
-    mode: Literal["线下", "线上"] = "线下"
-
-
-class IncentiveRequest(_Strict):
-    employer_name: str = Field(min_length=1, max_length=100)
-    employer_code: str
-    position: str = Field(min_length=1, max_length=50)
-    contract_start: dt.date
-    contract_end: dt.date
-    social_insurance_start: dt.date
-
-    @field_validator("employer_code")
-    @classmethod
-    def _code(cls, v: str) -> str:
-        return normalise_credit_code(v)
-
-    @field_validator("social_insurance_start", mode="before")
-    @classmethod
-    def _month(cls, v: Any) -> Any:
-        if isinstance(v, str):
-            if not re.fullmatch(r"\d{4}-\d{2}", v.strip()):
-                raise ValueError("应为年月，格式 YYYY-MM，例如 2026-04")
-            year, month = map(int, v.strip().split("-"))
-            if not 1 <= month <= 12:
-                raise ValueError("月份应在01—12之间")
-            return dt.date(year, month, 1)
-        if isinstance(v, dt.date):
-            return v.replace(day=1)
-        raise ValueError("应为年月，格式 YYYY-MM，例如 2026-04")
-
+class _MattersBase(_Strict):
     @model_validator(mode="after")
-    def _contract(self) -> "IncentiveRequest":
-        if self.contract_end <= self.contract_start:
-            raise _FieldError("contract_end", "劳动合同终止日期应晚于起始日期")
-        return self
-
-
-class Matters(_Strict):
-    training: TrainingRequest | None = None
-    education: EducationRequest | None = None
-    job_push: JobPushRequest | None = None
-    job_fair: JobFairRequest | None = None
-    employer_incentive: IncentiveRequest | None = None
-
-    @model_validator(mode="after")
-    def _non_empty(self) -> "Matters":
+    def _non_empty(self) -> "_MattersBase":
         if not self.selected():
             raise ValueError("请至少选择一个申请事项")
         return self
 
     def selected(self) -> list[str]:
-        return [m for m in MATTER_TITLES if getattr(self, m) is not None]
+        return [m for m in matters.keys() if getattr(self, m) is not None]
+
+
+# one optional field per registered matter, in registry order: its request model
+Matters = create_model("Matters", __base__=_MattersBase,
+                       **{s.key: (s.request | None, None) for s in matters.all_specs()})
+
+
+def matter_titles() -> dict[str, str]:
+    return {s.key: s.title for s in matters.all_specs()}
 
 
 class Intake(_Strict):
@@ -195,21 +139,8 @@ class Intake(_Strict):
         return v
 
 
-class _FieldError(ValueError):
-    """A model-level check that belongs to one field."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-class IntakeError(Exception):
-    """Refused input: {dotted field path: Chinese message}."""
-
-    def __init__(self, fields: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in fields.items()))
-        self.fields = fields
+class IntakeError(FormError):
+    """Refused intake: {dotted field path: Chinese message}."""
 
 
 _MESSAGES = {
@@ -242,7 +173,7 @@ def chinese_errors(exc: ValidationError) -> dict[str, str]:
         loc = [str(p) for p in err["loc"]]
         ctx = err.get("ctx") or {}
         error = ctx.get("error")
-        if isinstance(error, _FieldError):
+        if isinstance(error, FieldError):
             loc.append(error.field)
             message = error.message
         elif isinstance(error, ValueError):

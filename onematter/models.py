@@ -157,6 +157,16 @@ class Fair(SQLModel, table=True):
     employers: list = _json(list)
 
 
+class Bank(SQLModel, table=True):
+    """A partner bank of the startup loan (catalogue list `banks`)."""
+    __tablename__ = "banks"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=60)
+    branch: str = Field(max_length=100)
+    contact: str = Field(max_length=100)
+
+
 # ------------------------------------------------------------------ matter records
 
 
@@ -246,6 +256,35 @@ class IncentiveYear(SQLModel, table=True):
     months: int
     amount_yuan: int
     status: str = Field(default="scheduled", max_length=16)   # scheduled | verified | stopped
+
+
+class LoanClaim(SQLModel, table=True):
+    """A startup-loan application that passed the rules: what the supervisor decides on."""
+    __tablename__ = "loan_claims"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    matter_case_id: uuid.UUID = Field(foreign_key="matter_cases.id", unique=True)
+    person_id: uuid.UUID = Field(foreign_key="persons.id", index=True)
+    bank_id: uuid.UUID = Field(foreign_key="banks.id")
+    business_name: str = Field(max_length=100)
+    business_code: str | None = Field(default=None, max_length=18)
+    business_type: str = Field(max_length=30)
+    amount_yuan: int
+    term_months: int
+    loan_start: dt.date                 # first month of the term
+    loan_end: dt.date                   # first day of the term's last month
+    rate_percent: str = Field(max_length=12)    # the benchmark rate applied, as decided (decimal text)
+    subsidy_total_yuan: int
+    created_at: dt.datetime = _ts()
+
+
+class LoanSubsidyYear(SQLModel, table=True):
+    __tablename__ = "loan_subsidy_years"
+    __table_args__ = (UniqueConstraint("claim_id", "year"),)
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    claim_id: uuid.UUID = Field(foreign_key="loan_claims.id", index=True)
+    year: int
+    months: int
+    amount_yuan: int
 
 
 class Decision(SQLModel, table=True):

@@ -24,8 +24,13 @@ def sample_form(seq: int, *, key: str, birth: str = "19900101", **applicant) -> 
     return form
 
 
-def _example() -> dict:
-    return yaml.safe_load((REPO_ROOT / "examples" / "application.yaml").read_text(encoding="utf-8"))
+def _example(name: str = "application.yaml") -> dict:
+    return yaml.safe_load((REPO_ROOT / "examples" / name).read_text(encoding="utf-8"))
+
+
+def _loan_example() -> dict:
+    """The startup-loan request of examples/startup-loan.yaml."""
+    return _example("startup-loan.yaml")["matters"]["startup_loan"]
 
 
 def render_samples(target: Path) -> list[Path]:
@@ -56,15 +61,17 @@ def _run(target: Path) -> list[Path]:
     from onematter.db import init_db, session_scope
     from onematter.intake import parse_intake
     from onematter.issuing import issue_all
-    from onematter.matters import decide_incentive, process_matter
+    from onematter.processing import process_matter, record_decision
     from onematter.models import Application
     from onematter.settings import today
 
     init_db()
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
-    def run(label: str, seq: int, decision: tuple[bool, str | None] | None, **applicant) -> list[Path]:
+    def run(label: str, seq: int, decision: tuple[bool, str | None, list[str]] | None, loan: dict,
+            **applicant) -> list[Path]:
         form = sample_form(seq, key=f"samples-{label}", **applicant)
+        form["matters"]["startup_loan"] = _loan_example() | loan
         with session_scope() as s:
             app, _ = submit_application(s, parse_intake(form), actor="samples")
         with session_scope() as s:
@@ -75,8 +82,9 @@ def _run(target: Path) -> list[Path]:
             issue_all(s, app.id)
         if decision:
             with session_scope() as s:
-                decide_incentive(s, app.application_no, approve=decision[0], by="李科长", comment=decision[1],
-                                 source="samples")
+                for matter in decision[2]:
+                    record_decision(s, app.application_no, matter=matter, approve=decision[0], by="李科长",
+                                    comment=decision[1], source="samples")
             with session_scope() as s:
                 issue_all(s, app.id)
         out = []
@@ -91,6 +99,7 @@ def _run(target: Path) -> list[Path]:
                 out.append(dest)
         return sorted(out)
 
-    return (run("approved", 101, (True, None))
-            + run("rejected", 102, (False, "劳动合同与社保缴纳单位不一致"))
-            + run("refused", 103, None, category="军官", placement="转业"))
+    both = ["employer_incentive", "startup_loan"]
+    return (run("approved", 101, (True, None, both), {})
+            + run("rejected", 102, (False, "劳动合同与社保缴纳单位不一致；经营场所未落实", both), {})
+            + run("refused", 103, None, {"amount_yuan": 600000}, category="军官", placement="转业"))

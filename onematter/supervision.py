@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 from sqlmodel import Session, select
 
+from onematter import matters
 from onematter.cases import matter_cases
-from onematter.intake import MATTER_TITLES
-from onematter.issuing import APPLICATION_STATUS_LABELS, KINDS, STATUS_LABELS
-from onematter.models import Application, Document, Person
+from onematter.dossier import APPLICATION_STATUS_LABELS, kind
+from onematter.models import Application, Document, MatterCase, Person
 from onematter.rules.identity import mask_id, mask_name
 from onematter.settings import get_settings
 
@@ -35,20 +35,9 @@ def case_lines(session: Session, app: Application) -> list[str]:
 
 
 def matter_rows(session: Session, app: Application) -> list[dict]:
-    return [{"事项": MATTER_TITLES[c.matter], "状态": STATUS_LABELS.get(c.status, c.status),
+    return [{"事项": matters.spec(c.matter).title, "状态": matters.spec(c.matter).label(c.status),
              "原因代码": c.reason_code or "", "说明": c.reason or "", "承诺时限": c.deadline.isoformat()}
             for c in matter_cases(session, app.id)]
-
-
-def schedule_lines(case) -> list[str]:
-    d = case.details
-    if "schedule" not in d:
-        return []
-    lines = [f"年度扣减标准 {d['rate_yuan']:,} 元/人·年，起始月份 {d['window_start']}", "",
-             "| 年度 | 月数 | 扣减限额（元） |", "| --- | ---: | ---: |"]
-    lines += [f"| {r['year']} | {r['months']} | {r['amount_yuan']:,} |" for r in d["schedule"]]
-    lines.append(f"| **合计** | | **{d['total_yuan']:,}** |")
-    return lines
 
 
 def summary_markdown(session: Session, application_id: uuid.UUID) -> str:
@@ -58,13 +47,15 @@ def summary_markdown(session: Session, application_id: uuid.UUID) -> str:
     for row in matter_rows(session, app):
         reason = row["说明"].replace("|", "｜")
         lines.append(f"| {row['事项']} | {row['状态']} | {reason} |")
-    incentive = next((c for c in matter_cases(session, app.id) if c.matter == "employer_incentive"), None)
-    if incentive and incentive.details.get("schedule"):
-        lines += ["", "## 企业吸纳优惠 扣减计划", "", *schedule_lines(incentive)]
-        if incentive.details.get("escalated_at"):
-            lines += ["", f"> ⚠ 已超过承诺时限 {incentive.deadline} 仍未审核，已于 {incentive.details['escalated_at']} 上报。"]
+    for case in matter_cases(session, app.id):
+        spec = matters.spec(case.matter)
+        board = spec.decision.board(case) if spec.decision else []
+        if board:
+            lines += ["", f"## {spec.title}", "", *board]
+        if case.details.get("escalated_at"):
+            lines += ["", f"> ⚠ {spec.title}已超过承诺时限 {case.deadline} 仍未办结，已于 {case.details['escalated_at']} 上报。"]
     docs = sorted(session.exec(select(Document).where(Document.application_id == app.id)).all(),
-                  key=lambda d: KINDS[d.doc_key][0])
+                  key=lambda d: kind(d.doc_key).number)
     if docs:
         lines += ["", "## 文书", "", "| 文书编号 | 文书 | 页数 | 核验码 |", "| --- | --- | ---: | --- |"]
         lines += [f"| {d.document_no} | [{d.title}]({document_url(app, d)}) | {d.pages} | {d.verification_code} |"
@@ -72,15 +63,17 @@ def summary_markdown(session: Session, application_id: uuid.UUID) -> str:
     return "\n".join(lines)
 
 
-def decision_description(session: Session, application_id: uuid.UUID) -> str:
-    app = session.get(Application, application_id)
-    case = next(c for c in matter_cases(session, app.id) if c.matter == "employer_incentive")
-    req = case.request
+def decision_description(session: Session, case: MatterCase) -> str:
+    """The text above a matter's decision form (masked), schedule first and short: Prefect's
+    Resume modal squeezes the description into what is left of the window above the form fields
+    and hides the rest without a scrollbar (its body is a flex column and the markdown box, with
+    overflow:auto, is the only item that shrinks). At 1400×1000 about 460 px show, so what the
+    supervisor decides on comes first and the case facts (also on the artifact) follow."""
+    app = session.get(Application, case.application_id)
+    person = session.get(Person, app.person_id)
+    spec = matters.spec(case.matter)
     return "\n".join([
-        f"### 企业吸纳退役军人就业优惠政策申请 — 审核 {app.application_no}", "",
-        *case_lines(session, app),
-        f"- 用人单位：{req['employer_name']}（{req['employer_code']}），岗位：{req['position']}",
-        f"- 劳动合同：{req['contract_start']} 至 {req['contract_end']}，社保起缴：{req['social_insurance_start'][:7]}",
-        f"- 本事项承诺时限：{case.deadline}", "", *schedule_lines(case), "",
-        "请选择“通过”或“不予通过”，填写审核人姓名；不予通过时必须填写审核意见。",
+        f"### 审核 {app.application_no} · {spec.short}", "", *spec.decision.board(case), "",
+        f"- {mask_name(person.name)} `{mask_id(person.id_number)}` · 本事项承诺办结 **{case.deadline}**",
+        *spec.decision.describe(session, case),
     ])

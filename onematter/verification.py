@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from onematter.models import Application, Document
 
+UNKNOWN = {"result": "unknown", "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}
 NUMBER = re.compile(r"[A-Z]{2,16}-\d{8}-\d{4}-\d{2}")
 
 
@@ -29,8 +30,7 @@ def verify_pdf(session: Session, path: Path) -> dict:
         if known:
             return {"result": "altered", "document_no": number, "title": known.title,
                     "message": f"文书编号 {number}（{known.title}）确有登记，但此文件与登记的文件不一致，可能已被修改"}
-    return {"result": "unknown", "document_no": number,
-            "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}
+    return UNKNOWN | {"document_no": number}
 
 
 def _document_number(data: bytes) -> str | None:

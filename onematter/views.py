@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from onematter import matters
 from onematter.cases import matter_cases
-from onematter.issuing import KINDS
+from onematter.dossier import kind
 from onematter.models import Application, Document
-
-DETAIL_KEYS = {
-    "training": ("course", "waitlist_position"),
-    "education": ("programme",),
-    "job_push": ("postings",),
-    "job_fair": ("fair", "registration_code", "waitlist_position", "mode"),
-    "employer_incentive": ("rate_yuan", "window_start", "schedule", "total_yuan", "decided_by", "decided_at", "comment"),
-}
 
 
 def application_view(session: Session, app: Application) -> dict:
     docs = session.exec(select(Document).where(Document.application_id == app.id)).all()
-    docs = sorted(docs, key=lambda d: KINDS[d.doc_key][0])
+    docs = sorted(docs, key=lambda d: kind(d.doc_key).number)
     return {
         "application_no": app.application_no,
         "status": app.status,
@@ -30,7 +23,7 @@ def application_view(session: Session, app: Application) -> dict:
         "matters": [
             {"matter": c.matter, "status": c.status, "reason_code": c.reason_code, "reason": c.reason,
              "deadline": c.deadline.isoformat(),
-             "details": {k: c.details[k] for k in DETAIL_KEYS[c.matter] if k in c.details}}
+             "details": {k: c.details[k] for k in matters.spec(c.matter).detail_keys if k in c.details}}
             for c in matter_cases(session, app.id)
         ],
         "documents": [

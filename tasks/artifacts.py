@@ -8,7 +8,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from onematter import supervision
-from onematter.issuing import APPLICATION_STATUS_LABELS
+from onematter.dossier import APPLICATION_STATUS_LABELS
 from onematter.db import session_scope
 from onematter.models import Application
 

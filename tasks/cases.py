@@ -7,7 +7,7 @@ import uuid
 from prefect import task
 from prefect.runtime import flow_run
 
-from onematter import cases, matters
+from onematter import cases, processing
 from onematter.db import session_scope
 from onematter.models import Application
 
@@ -37,11 +37,12 @@ def start_processing(application_id: uuid.UUID, application_no: str) -> list[str
 def decide_matter(case_id: str, matter: str) -> str:
     """Apply one matter's rule and write its rows; returns the matter's status."""
     with session_scope() as session:
-        return matters.process_matter(session, uuid.UUID(case_id), actor="flow", flow_run_id=_run_id()).status
+        return processing.process_matter(session, uuid.UUID(case_id), actor="flow", flow_run_id=_run_id()).status
 
 
 @task(name="settle-application", task_run_name="结转 {application_no}")
-def settle_application(application_id: uuid.UUID, application_no: str) -> str:
+def settle_status(application_id: uuid.UUID, application_no: str) -> str:
+    """Move the application on once its matters are decided; returns its status."""
     with session_scope() as session:
         app = session.get(Application, application_id)
         cases.settle_application(session, app, actor="flow", flow_run_id=_run_id())

@@ -15,6 +15,9 @@ from sqlalchemy import text
 REPO = Path(__file__).resolve().parent.parent
 TODAY = dt.date(2026, 11, 30)          # a Monday
 POSTGRES_URL = os.environ.get("ONEMATTER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/onematter_test")
+# under pytest-xdist each worker has its own database (tests truncate every table)
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    POSTGRES_URL = f"{POSTGRES_URL}_{os.environ['PYTEST_XDIST_WORKER']}"
 DATABASES = ["sqlite", "postgresql"]
 
 

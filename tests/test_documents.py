@@ -32,7 +32,7 @@ def _fonts(reader: PdfReader) -> set[str]:
 def issued(session, catalogue, form):
     app, _ = submit_application(session, parse_intake(form), actor="t")
     from onematter.cases import matter_cases, settle_application
-    from onematter.matters import process_matter
+    from onematter.processing import process_matter
     with session_scope() as s:
         for c in matter_cases(s, app.id):
             process_matter(s, c.id)
@@ -172,11 +172,11 @@ def test_a_lost_file_is_reissued_byte_identical(issued, session):
 
 
 def test_samples_render_every_document_kind(env, tmp_path):
-    from onematter.issuing import KINDS
+    from onematter.dossier import kinds
     from onematter.samples import render_samples
     paths = render_samples(tmp_path / "samples")
     names = {p.name for p in paths}
-    for key, (number, _, _) in KINDS.items():
+    for key, number in ((k.key, k.number) for k in kinds().values()):
         if key in ("refusal-training", "refusal-job_fair"):
             continue          # no sample case is refused these (seats and fairs are open)
         assert f"{number:02d}-{key}.pdf" in names, key

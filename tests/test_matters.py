@@ -6,7 +6,8 @@ from sqlmodel import select
 
 from onematter.cases import matter_cases, settle_application, submit_application
 from onematter.intake import parse_intake
-from onematter.matters import DecisionRefused, decide_incentive, new_matches_for, process_matter
+from onematter.matters.job_push import new_matches_for
+from onematter.processing import DecisionRefused, process_matter, record_decision
 from onematter.models import (
     Decision, Enrolment, FairRegistration, IncentiveYear, JobSubscription, Push,
 )
@@ -91,11 +92,11 @@ def test_incentive_decision_first_wins_and_completes_the_application(session, ca
     app = _submit(session, form)
     _decide_all(session, app)
     with pytest.raises(DecisionRefused, match="审核意见"):
-        decide_incentive(session, app.application_no, approve=False, by="李科长", comment="", source="cli")
-    decide_incentive(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
+        record_decision(session, app.application_no, approve=False, by="李科长", comment="", source="cli")
+    record_decision(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
     session.commit()
     with pytest.raises(DecisionRefused, match="不能重复审核"):
-        decide_incentive(session, app.application_no, approve=False, by="赵", comment="no", source="prefect-ui")
+        record_decision(session, app.application_no, approve=False, by="赵", comment="no", source="prefect-ui")
     decision = session.exec(select(Decision)).one()
     assert (decision.approved, decision.decided_by, decision.source) == (True, "李科长", "cli")
     session.refresh(app)

@@ -121,19 +121,20 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     assert table[0]["type"] == "table"
 
     # the supervisor's form: a run waits (Paused) for input; bad input does not decide
-    _wait(lambda: [r for r in _runs(api, f"审核 {no}") if r["state"]["type"] == "PAUSED"], 90)
-    decision_run = _runs(api, f"审核 {no}")[0]
+    form_name = f"审核 {no} 企业吸纳优惠"
+    _wait(lambda: [r for r in _runs(api, form_name) if r["state"]["type"] == "PAUSED"], 90)
+    decision_run = _runs(api, form_name)[0]
     _post(api, f"/flow_runs/{decision_run['id']}/resume",
           {"run_input": {"decision": "不予通过", "decided_by": "李科长", "comment": ""}})
     time.sleep(3)
-    _wait(lambda: _runs(api, f"审核 {no}")[0]["state"]["type"] == "PAUSED", 60)
+    _wait(lambda: _runs(api, form_name)[0]["state"]["type"] == "PAUSED", 60)
     session.rollback()
     assert session.exec(select(Decision)).all() == []
     accepted = _post(api, f"/flow_runs/{decision_run['id']}/resume",
                      {"run_input": {"decision": "通过", "decided_by": "李科长", "comment": "材料齐全"}})
     assert accepted["status"] == "ACCEPT", accepted
-    _wait(lambda: _runs(api, f"审核 {no}")[0]["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED"), 120)
-    final = _runs(api, f"审核 {no}")[0]["state"]
+    _wait(lambda: _runs(api, form_name)[0]["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED"), 120)
+    final = _runs(api, form_name)[0]["state"]
     assert final["type"] == "COMPLETED", final
     session.rollback()
     decision = session.exec(select(Decision)).one()
@@ -149,23 +150,42 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     code, out, _ = _cli(stack, "decide", no, "--reject", "--by", "赵", "--comment", "x", "--json")
     assert code == 2 and "不能重复审核" in json.loads(out)["message"]
 
-    # a second application decided from the CLI first: its waiting form is cancelled, visibly
+    # a second application with two matters a supervisor decides (employer incentive, startup loan):
+    # one form each; the incentive decided from the CLI first (its waiting form is cancelled,
+    # visibly), the loan through its form
     import yaml
 
     from tests.conftest import make_id
     second = yaml.safe_load((REPO / "examples" / "application.yaml").read_text(encoding="utf-8"))
+    loan = yaml.safe_load((REPO / "examples" / "startup-loan.yaml").read_text(encoding="utf-8"))
     second["idempotency_key"] = "second-person"
     second["applicant"]["id_number"] = make_id("19950505", seq="131")
+    second["matters"]["startup_loan"] = loan["matters"]["startup_loan"]
     path = Path(stack["env"]["ONEMATTER_DATA_DIR"]) / "second.yaml"
     path.write_text(yaml.safe_dump(second, allow_unicode=True), encoding="utf-8")
     code, out, err = _cli(stack, "apply", path, "--json")
     assert code == 0, out + err
     no2 = json.loads(out)["application_no"]
-    _wait(lambda: [r for r in _runs(api, f"审核 {no2}") if r["state"]["type"] == "PAUSED"], 90)
+    incentive_form, loan_form = f"审核 {no2} 企业吸纳优惠", f"审核 {no2} 创业贷款贴息"
+    _wait(lambda: [r for r in _runs(api, incentive_form) + _runs(api, loan_form)
+                   if r["state"]["type"] == "PAUSED"].__len__() == 2, 90)
     code, out, err = _cli(stack, "decide", no2, "--approve", "--by", "李科长", "--json")
-    assert code == 0 and json.loads(out)["status"] == "completed", out + err
-    voided = _runs(api, f"审核 {no2}")[0]["state"]
+    assert code == 0 and json.loads(out)["status"] == "awaiting_decision", out + err   # the loan still waits
+    voided = _runs(api, incentive_form)[0]["state"]
     assert voided["type"] == "CANCELLED" and "命令行" in voided["message"]
+    assert _runs(api, loan_form)[0]["state"]["type"] == "PAUSED"
+    loan_run = _runs(api, loan_form)[0]
+    accepted = _post(api, f"/flow_runs/{loan_run['id']}/resume",
+                     {"run_input": {"decision": "通过", "decided_by": "钱科长", "comment": "银行已审核"}})
+    assert accepted["status"] == "ACCEPT", accepted
+    _wait(lambda: _runs(api, loan_form)[0]["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED"), 120)
+    assert _runs(api, loan_form)[0]["state"]["type"] == "COMPLETED"
+    code, out, err = _cli(stack, "status", no2, "--json")
+    done = json.loads(out)
+    loan_view = next(m for m in done["matters"] if m["matter"] == "startup_loan")
+    assert done["status"] == "completed" and loan_view["status"] == "approved", out + err
+    assert loan_view["details"]["decided_by"] == "钱科长" and loan_view["details"]["subsidy_total_yuan"] == 27000
+    assert {"loan_approval", "incentive_approval", "completion", "packet"} <= {d["kind"] for d in done["documents"]}
 
     # nothing personal anywhere in Prefect: API answers and the server's database file
     dumps = [json.dumps(_post(api, path, {}), ensure_ascii=False) for path in

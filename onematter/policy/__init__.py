@@ -1,27 +1,20 @@
-"""Policy data: versioned YAML loaded into typed models."""
+"""Policy data: versioned YAML loaded into typed models. The core fields are typed here; each
+matter's own block (`incentive`, `startup_loan` …) is typed by its matter module and validated
+when the policy is loaded."""
 
 from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from onematter.settings import get_settings
 
-MATTERS = ("training", "education", "job_push", "job_fair", "employer_incentive")
-
-
-class IncentivePolicy(BaseModel):
-    rate_yuan: int
-    base_rate_yuan: int = 6000
-    months: int = 36
-    period_start: dt.date
-    period_end: dt.date
-    accepted_code_prefixes: list[str]
-    citation: str
+T = TypeVar("T", bound=BaseModel)
 
 
 class YearHolidays(BaseModel):
@@ -30,15 +23,27 @@ class YearHolidays(BaseModel):
 
 
 class Policy(BaseModel):
+    model_config = ConfigDict(extra="allow")      # matter blocks, typed by their modules
+
     version: str
     issued: dt.date
     application_no_prefix: str
     towns: list[str]
     deadlines_working_days: dict[str, int]
     job_push_limit: int
-    incentive: IncentivePolicy
     citations: dict[str, str]
     holidays: dict[int, YearHolidays] = Field(default_factory=dict)
+    _blocks: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    def block(self, name: str, model: type[T]) -> T:
+        """A matter's policy block, validated by the matter's model (cached)."""
+        if name not in self._blocks:
+            self._blocks[name] = model.model_validate((self.model_extra or {}).get(name))
+        return self._blocks[name]
+
+
+class PolicyError(Exception):
+    pass
 
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("policy.yaml")
@@ -46,6 +51,16 @@ DEFAULT_POLICY_FILE = Path(__file__).with_name("policy.yaml")
 
 @lru_cache
 def load_policy(path: Path | None = None) -> Policy:
+    from onematter.matters import all_specs
     path = path or get_settings().policy_file or DEFAULT_POLICY_FILE
     with open(path, encoding="utf-8") as fh:
-        return Policy.model_validate(yaml.safe_load(fh))
+        policy = Policy.model_validate(yaml.safe_load(fh))
+    for spec in all_specs():                     # every registered matter finds what it needs
+        if spec.key not in policy.deadlines_working_days:
+            raise PolicyError(f"{path}: deadlines_working_days 缺少事项 {spec.key}")
+        if spec.policy_block:
+            try:
+                spec.policy(policy)
+            except ValidationError as exc:
+                raise PolicyError(f"{path}: 政策数据 {spec.policy_block} 有误：{exc}") from None
+    return policy

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -16,12 +16,16 @@ class Outcome:
     rule: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
+    def with_details(self, details: dict[str, Any]) -> "Outcome":
+        return replace(self, details=details)
+
 
 def refused(code: str, reason: str, rule: str) -> Outcome:
     return Outcome(status="refused", reason_code=code, reason=reason, rule=rule)
 
 
 EDUCATION_LEVELS = ("初中", "高中", "中专", "大专", "本科", "硕士及以上")
+Education = Literal["初中", "高中", "中专", "大专", "本科", "硕士及以上"]
 
 
 def education_rank(level: str) -> int:

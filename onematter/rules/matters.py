@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from onematter.policy import Policy
+from typing import Any
+
 from onematter.rules import Outcome, education_rank, refused
 
 # ---------------------------------------------------------------- 2.1 vocational training
 
 
-def decide_training(
+def assess_training(
     *, start: dt.date, capacity: int, enrolled: int, waitlisted: int, overlapping: bool,
     today: dt.date, citation: str,
 ) -> Outcome:
@@ -30,7 +31,7 @@ def decide_training(
 SOLDIER_CATEGORIES = ("义务兵", "军士")
 
 
-def decide_education(
+def assess_education(
     *, category: str, education: str, level: str, opens: dt.date, closes: dt.date,
     today: dt.date, citation: str,
 ) -> Outcome:
@@ -102,7 +103,7 @@ class FairView:
     waitlisted: int
 
 
-def decide_fair(
+def assess_fair(
     fairs: list[FairView], *, requested: str | None, now: dt.datetime, citation: str,
 ) -> tuple[Outcome, str | None]:
     """Returns the outcome and the fair code it concerns."""
@@ -159,11 +160,12 @@ def incentive_schedule(
     ]
 
 
-def decide_incentive(
+def assess_incentive(
     *, category: str, placement: str, contract_start: dt.date, contract_end: dt.date,
-    social_insurance_start: dt.date, employer_code: str, today: dt.date, policy: Policy,
+    social_insurance_start: dt.date, employer_code: str, today: dt.date, policy: Any,
 ) -> Outcome:
-    inc = policy.incentive
+    """`policy`: the incentive policy block (rate, months, period, accepted code prefixes, citation)."""
+    inc = policy
     cite = inc.citation
     if placement != "自主就业" or category not in SOLDIER_CATEGORIES:
         return refused("not_self_employed_soldier",
@@ -185,4 +187,61 @@ def decide_incentive(
         "window_start": f"{start:%Y-%m}",
         "schedule": schedule,
         "total_yuan": sum(row["amount_yuan"] for row in schedule),
+    })
+
+
+# ---------------------------------------------------------------- 2.6 startup loan with interest subsidy
+
+
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def last_month(start: dt.date, months: int) -> dt.date:
+    """The first day of the term's last month (a term of `months` months from `start`'s month)."""
+    index = month_index(start) + months - 1
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def loan_subsidy_schedule(*, amount_yuan: int, rate_percent: Decimal, start: dt.date, term_months: int) -> list[dict]:
+    """Full interest at the benchmark rate, year by year over the term: amount × rate ÷ 12 × months
+    of that calendar year inside the term, whole yuan, rounded half up (once, per year)."""
+    first = month_index(start)
+    per_year: dict[int, int] = {}
+    for m in range(first, first + term_months):
+        per_year[m // 12] = per_year.get(m // 12, 0) + 1
+    rate = Decimal(rate_percent) / 100
+    return [
+        {"year": year, "months": n,
+         "amount_yuan": int((Decimal(amount_yuan) * rate * n / 12).quantize(Decimal(1), rounding=ROUND_HALF_UP))}
+        for year, n in sorted(per_year.items())
+    ]
+
+
+def assess_startup_loan(
+    *, placement: str, amount_yuan: int, term_months: int, loan_start: dt.date, holds_open_loan: bool,
+    policy: Any,
+) -> Outcome:
+    """`policy`: the startup-loan policy block (placements, limits, benchmark rate, citation)."""
+    cite = policy.citation
+    if placement not in policy.placements:
+        return refused("placement_not_eligible",
+                       f"创业担保贷款贴息面向安置方式为{'、'.join(policy.placements)}的退役军人；"
+                       f"您的安置方式为{placement}，不在此项范围内。", cite)
+    if amount_yuan > policy.max_amount_yuan:
+        return refused("amount_over_limit", f"申请贷款金额{amount_yuan:,}元，超过贴息贷款额度上限"
+                                            f"{policy.max_amount_yuan:,}元。可按上限以内的金额重新申请。", cite)
+    if term_months > policy.max_term_months:
+        return refused("term_over_limit", f"申请贷款期限{term_months}个月，超过贴息期限上限"
+                                          f"{policy.max_term_months}个月。可按上限以内的期限重新申请。", cite)
+    if holds_open_loan:
+        return refused("open_loan_exists", "您已有一笔正在审核或贴息期内的创业担保贷款，同一时间只能享受一笔贷款贴息。", cite)
+    rate = policy.benchmark.rate_percent
+    schedule = loan_subsidy_schedule(amount_yuan=amount_yuan, rate_percent=rate, start=loan_start,
+                                     term_months=term_months)
+    return Outcome(status="pending_decision", details={
+        "rate_percent": str(rate),
+        "benchmark": f"{policy.benchmark.name}，{_cn_date(policy.benchmark.as_of)}公布",
+        "subsidy_schedule": schedule,
+        "subsidy_total_yuan": sum(row["amount_yuan"] for row in schedule),
     })

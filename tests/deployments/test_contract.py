@@ -12,7 +12,7 @@ from tests.conftest import REPO
 SPECS = load_deployments()
 SAMPLE_PARAMETERS = {
     "combined-application": {"application_id": str(uuid.uuid4())},
-    "incentive-decision": {"application_no": "PHYJS-20261130-0001"},
+    "matter-decision": {"application_no": "PHYJS-20261130-0001", "matter": "startup_loan"},
     "issue-documents": {"application_id": str(uuid.uuid4())},
     "deadline-watch": {},
 }

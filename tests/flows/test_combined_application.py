@@ -10,7 +10,7 @@ from flows.combined_application import combined_application
 from flows.decision import issue_documents_flow
 from onematter.cases import submit_application
 from onematter.intake import parse_intake
-from onematter.matters import decide_incentive
+from onematter.processing import record_decision
 from onematter.models import Application, Document, Enrolment, Event, FairRegistration, Push
 from onematter.views import application_view
 
@@ -59,7 +59,7 @@ def _decided(session, form, *, approve: bool, comment: str | None) -> dict[str, 
     """Intake flow, a supervisor's decision from the CLI path, then the documents flow."""
     app, _ = submit_application(session, parse_intake(form), actor="t")
     asyncio.run(combined_application(application_id=app.id))
-    decide_incentive(session, app.application_no, approve=approve, by="李科长", comment=comment, source="cli")
+    record_decision(session, app.application_no, approve=approve, by="李科长", comment=comment, source="cli")
     session.commit()
     asyncio.run(issue_documents_flow(application_id=app.id))
     session.rollback()

@@ -7,7 +7,7 @@ from sqlmodel import select
 from flows.followups import deadline_watch
 from onematter.cases import matter_cases, settle_application, submit_application
 from onematter.intake import parse_intake
-from onematter.matters import process_matter
+from onematter.processing import process_matter
 from onematter.models import Event, MatterCase, Notification
 
 

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from onematter import matters
 from onematter.policy import load_policy
 from onematter.rules import matters as r
 
@@ -33,8 +34,9 @@ def test_incentive_stops_at_the_contracts_last_month_and_rounds_half_up():
 def _incentive(**kw):
     args = dict(category="军士", placement="自主就业", contract_start=dt.date(2026, 4, 1),
                 contract_end=dt.date(2027, 3, 31), social_insurance_start=dt.date(2026, 5, 1),
-                employer_code="91330482MA2B3C4D5Y", today=T, policy=load_policy())
-    return r.decide_incentive(**{**args, **kw})
+                employer_code="91330482MA2B3C4D5Y", today=T,
+                policy=matters.spec("employer_incentive").policy(load_policy()))
+    return r.assess_incentive(**{**args, **kw})
 
 
 def test_incentive_window_starts_when_both_conditions_hold():
@@ -64,12 +66,12 @@ def test_incentive_refusals_carry_reason_and_citation(kw, code):
 
 def test_training_seats_waitlist_and_closing():
     args = dict(start=T + dt.timedelta(days=5), capacity=2, overlapping=False, today=T, citation="c")
-    assert r.decide_training(enrolled=1, waitlisted=0, **args).status == "enrolled"
-    full = r.decide_training(enrolled=2, waitlisted=3, **args)
+    assert r.assess_training(enrolled=1, waitlisted=0, **args).status == "enrolled"
+    full = r.assess_training(enrolled=2, waitlisted=3, **args)
     assert (full.status, full.details["waitlist_position"]) == ("waitlisted", 4)
-    closed = r.decide_training(**{**args, "start": T}, enrolled=0, waitlisted=0)
+    closed = r.assess_training(**{**args, "start": T}, enrolled=0, waitlisted=0)
     assert (closed.status, closed.reason_code) == ("refused", "enrolment_closed")
-    overlap = r.decide_training(**{**args, "overlapping": True}, enrolled=0, waitlisted=0)
+    overlap = r.assess_training(**{**args, "overlapping": True}, enrolled=0, waitlisted=0)
     assert overlap.reason_code == "overlapping_enrolment"
 
 
@@ -84,7 +86,7 @@ def test_training_seats_waitlist_and_closing():
     ("军士", "本科", "本科", "already_holds_level"),
 ])
 def test_education_eligibility(category, education, level, code):
-    outcome = r.decide_education(category=category, education=education, level=level,
+    outcome = r.assess_education(category=category, education=education, level=level,
                                  opens=T - dt.timedelta(days=1), closes=T, today=T, citation="c")
     assert outcome.reason_code == code
     assert outcome.status == ("registered" if code is None else "refused")
@@ -92,8 +94,8 @@ def test_education_eligibility(category, education, level, code):
 
 def test_education_window():
     args = dict(category="军士", education="高中", level="大专", today=T, citation="c")
-    assert r.decide_education(opens=T + dt.timedelta(days=1), closes=T + dt.timedelta(days=9), **args).reason_code == "window_not_open"
-    assert r.decide_education(opens=T - dt.timedelta(days=9), closes=T - dt.timedelta(days=1), **args).reason_code == "window_closed"
+    assert r.assess_education(opens=T + dt.timedelta(days=1), closes=T + dt.timedelta(days=9), **args).reason_code == "window_not_open"
+    assert r.assess_education(opens=T - dt.timedelta(days=9), closes=T - dt.timedelta(days=1), **args).reason_code == "window_closed"
 
 
 def _p(code, **kw):
@@ -125,11 +127,11 @@ def test_fair_choice():
     fairs = [r.FairView("F1", now + dt.timedelta(days=1), 1, 1, 0),
              r.FairView("F2", now + dt.timedelta(days=3), 5, 0, 0),
              r.FairView("F0", now - dt.timedelta(hours=1), 5, 0, 0)]
-    outcome, code = r.decide_fair(fairs, requested=None, now=now, citation="c")
+    outcome, code = r.assess_fair(fairs, requested=None, now=now, citation="c")
     assert (outcome.status, code) == ("registered", "F2")          # next upcoming fair with room
-    outcome, code = r.decide_fair(fairs, requested="F1", now=now, citation="c")
+    outcome, code = r.assess_fair(fairs, requested="F1", now=now, citation="c")
     assert (outcome.status, outcome.details["waitlist_position"], code) == ("waitlisted", 1, "F1")
-    outcome, code = r.decide_fair(fairs, requested="F0", now=now, citation="c")
+    outcome, code = r.assess_fair(fairs, requested="F0", now=now, citation="c")
     assert outcome.reason_code == "fair_started"
-    outcome, _ = r.decide_fair([fairs[2]], requested=None, now=now, citation="c")
+    outcome, _ = r.assess_fair([fairs[2]], requested=None, now=now, citation="c")
     assert outcome.reason_code == "no_upcoming_fair"

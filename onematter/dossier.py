@@ -1,0 +1,84 @@
+"""What an application's file holds: the document kinds (the core's and every matter's), their
+numbers and titles, which are due in the current statuses, and the status labels. Pure lookups
+over the registry: no rendering, so reading commands stay light."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from onematter import matters
+from onematter.models import Application, MatterCase
+from onematter.settings import get_settings
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    number: int
+    title: str
+    template: str
+    qr: bool = False
+    matter: str | None = None          # the matter it belongs to (None: the application's own)
+
+
+CORE_KINDS = (
+    Kind("form", 1, "一件事联办申请表", "form/document.html"),
+    Kind("receipt", 2, "受理回执", "receipt/document.html", qr=True),
+    Kind("completion", 20, "办结通知书", "completion/document.html"),
+    Kind("packet-intake", 29, "材料包（受理阶段）", "packet/cover.html"),
+    Kind("packet", 30, "材料包", "packet/cover.html"),
+)
+APPLICATION_STATUS_LABELS = {
+    "received": "已受理", "processing": "办理中", "awaiting_decision": "待审核", "completed": "已办结",
+}
+
+
+@lru_cache(maxsize=1)
+def kinds() -> dict[str, Kind]:
+    """Every document kind by doc_key, ordered by number."""
+    found = list(CORE_KINDS)
+    for s in matters.all_specs():
+        found += [Kind(d.key, d.number, d.title, d.template, d.qr, s.key) for d in s.documents]
+        if s.refusable:
+            found.append(Kind(f"refusal-{s.key}", s.refusal_number, "不予受理告知书", "refusal/document.html",
+                              matter=s.key))
+    return {k.key: k for k in sorted(found, key=lambda k: k.number)}
+
+
+def kind(doc_key: str) -> Kind:
+    return kinds()[doc_key]
+
+
+def status_label(matter: str, status: str) -> str:
+    return matters.spec(matter).label(status)
+
+
+def is_refusal(case: MatterCase) -> bool:
+    spec = matters.spec(case.matter)
+    return spec.refusable and (case.status == "refused" or bool(spec.decision) and case.status == spec.decision.rejected)
+
+
+def due_documents(app: Application, cases: list[MatterCase]) -> list[str]:
+    keys = ["form", "receipt"]
+    for case in cases:
+        spec = matters.spec(case.matter)
+        keys += [d.key for d in spec.documents if case.status in d.due_in]
+        if is_refusal(case):
+            keys.append(f"refusal-{case.matter}")
+    if app.status == "completed":
+        keys.append("completion")
+    return sorted(keys, key=lambda k: kind(k).number)
+
+
+def packet_key(app: Application) -> str | None:
+    if app.status == "completed":
+        return "packet"
+    if app.status == "awaiting_decision":
+        return "packet-intake"
+    return None
+
+
+def document_path(app: Application, doc_key: str) -> Path:
+    return get_settings().documents_dir / app.application_no / f"{kind(doc_key).number:02d}-{doc_key}.pdf"

@@ -1,0 +1,64 @@
+"""The registry of matters: every module in this package that declares `SPEC` is a matter.
+Adding a matter is adding a module (plus its templates, policy block and migration): the core
+loops over `all_specs()` and names no matter."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from onematter.matters.spec import MatterSpec
+
+__all__ = ["MatterSpec", "all_specs", "spec", "keys", "deciding", "UnknownMatter"]
+
+
+class UnknownMatter(KeyError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _registry() -> dict[str, MatterSpec]:
+    found: list[MatterSpec] = []
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_") or info.name == "spec":
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if isinstance(getattr(module, "SPEC", None), MatterSpec):
+            found.append(module.SPEC)
+    found.sort(key=lambda s: (s.order, s.key))
+    _check(found)
+    return {s.key: s for s in found}
+
+
+def _check(specs: list[MatterSpec]) -> None:
+    """Document keys and numbers are unique across matters (they name files and numbers)."""
+    numbers: dict[int, str] = {1: "form", 2: "receipt", 20: "completion", 29: "packet-intake", 30: "packet"}
+    for s in specs:
+        kinds = [(d.number, d.key) for d in s.documents]
+        if s.refusal_number is not None:
+            kinds.append((s.refusal_number, f"refusal-{s.key}"))
+        for number, key in kinds:
+            if number in numbers:
+                raise RuntimeError(f"文书序号 {number} 重复：{numbers[number]} 与 {key}")
+            numbers[number] = key
+
+
+def all_specs() -> list[MatterSpec]:
+    return list(_registry().values())
+
+
+def keys() -> list[str]:
+    return list(_registry())
+
+
+def spec(key: str) -> MatterSpec:
+    try:
+        return _registry()[key]
+    except KeyError:
+        raise UnknownMatter(key) from None
+
+
+def deciding() -> list[MatterSpec]:
+    """Matters that wait for a supervisor's decision."""
+    return [s for s in all_specs() if s.decision is not None]

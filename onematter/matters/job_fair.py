@@ -1,0 +1,123 @@
+"""专场招聘会 job fairs for veterans (domain.md §2.4): register (or waitlist) for a fair."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Literal
+
+from pydantic import Field, model_validator
+from sqlalchemy import func
+from sqlmodel import select
+
+from onematter.forms import Strict
+from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
+from onematter.models import Fair, FairRegistration, Notification
+from onematter.policy import load_policy
+from onematter.rules import Outcome, refused
+from onematter.rules import matters as rules
+from onematter.settings import TZ, local, now
+
+
+class JobFairRequest(Strict):
+    fair: str | None = Field(default=None, max_length=32)
+    mode: Literal["线下", "线上"] = "线下"
+
+
+class FairIn(Strict):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1)
+    starts_at: dt.datetime
+    venue: str | None = None
+    online_url: str | None = None
+    capacity_offline: int = Field(default=0, ge=0)
+    capacity_online: int = Field(default=0, ge=0)
+    employers: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _where(self):
+        if not self.venue and not self.online_url:
+            raise ValueError("线下场地和线上链接至少填写一项")
+        # stored in Asia/Shanghai wall-clock time (SQLite keeps no offset)
+        self.starts_at = self.starts_at.replace(tzinfo=TZ) if self.starts_at.tzinfo is None \
+            else self.starts_at.astimezone(TZ)
+        return self
+
+
+def references(session, request: JobFairRequest) -> dict[str, str]:
+    if request.fair and not session.exec(select(Fair).where(Fair.code == request.fair)).first():
+        return {"fair": f"招聘会代码“{request.fair}”不存在，请核对招聘会目录"}
+    return {}
+
+
+def handle(session, case, app, person) -> Outcome:
+    mode = case.request.get("mode") or "线下"
+    requested = case.request.get("fair")
+    cite = load_policy().citations["job_fair"]
+    fairs = session.exec(select(Fair).with_for_update()).all()
+    views = []
+    for f in fairs:
+        counts = dict(session.exec(select(FairRegistration.status, func.count()).where(
+            FairRegistration.fair_id == f.id, FairRegistration.mode == mode).group_by(FairRegistration.status)).all())
+        capacity = f.capacity_offline if mode == "线下" else f.capacity_online
+        if mode == "线下" and not f.venue or mode == "线上" and not f.online_url:
+            capacity = 0
+        views.append(rules.FairView(code=f.code, starts_at=local(f.starts_at), capacity=capacity,
+                                    registered=counts.get("registered", 0), waitlisted=counts.get("waitlisted", 0)))
+    outcome, code = rules.assess_fair(views, requested=requested, now=now(), citation=cite)
+    fair = next((f for f in fairs if f.code == code), None)
+    if fair and outcome.status != "refused" and session.exec(select(FairRegistration).where(
+            FairRegistration.fair_id == fair.id, FairRegistration.person_id == person.id)).first():
+        outcome = refused("already_registered", "您已报名该场招聘会，无需重复报名。", cite)
+    details = {"fair": code, "registration_code": None, "waitlist_position": outcome.details.get("waitlist_position"),
+               "mode": mode}
+    if outcome.status != "refused":
+        serial = session.exec(select(func.count()).select_from(FairRegistration).where(
+            FairRegistration.fair_id == fair.id)).one() + 1
+        check = hashlib.sha256(f"{fair.code}|{person.id}".encode()).hexdigest()[:4].upper()
+        details["registration_code"] = f"{fair.code}-{serial:04d}-{check}"
+        session.add(FairRegistration(fair_id=fair.id, person_id=person.id, matter_case_id=case.id, mode=mode,
+                                     registration_code=details["registration_code"], status=outcome.status,
+                                     waitlist_position=details["waitlist_position"]))
+        session.add(Notification(key=f"fair-reminder:{case.id}", application_id=app.id, person_id=person.id,
+                                 kind="fair_reminder", status="scheduled", payload={"fair": fair.code}))
+    return outcome.with_details(details)
+
+
+def ticket_context(session, case) -> dict:
+    f = session.exec(select(Fair).where(Fair.code == case.details["fair"])).one()
+    return {"fair": {"code": f.code, "name": f.name, "starts_at": local(f.starts_at).strftime("%Y年%m月%d日 %H:%M"),
+                     "venue": f.venue or "", "online_url": f.online_url or "", "employers": list(f.employers)},
+            "rule": load_policy().citations["job_fair"],
+            "registration": {"code": case.details["registration_code"], "mode": case.details.get("mode") or "线下",
+                             "status": case.status, "waitlist_position": case.details.get("waitlist_position")}}
+
+
+def sample_fairs(today: dt.date) -> list[dict]:
+    at = lambda days, hour: f"{today + dt.timedelta(days=days)}T{hour:02d}:00:00+08:00"  # noqa: E731
+    return [
+        {"code": "ZP-01", "name": "平湖市退役军人专场招聘会（示例）", "starts_at": at(7, 9),
+         "venue": "平湖市退役军人服务中心一楼大厅", "online_url": "https://example.invalid/fair/zp-01",
+         "capacity_offline": 200, "capacity_online": 500,
+         "employers": ["平湖示例汽车零部件有限公司", "乍浦示例物流有限公司", "平湖示例安保服务有限公司"]},
+        {"code": "ZP-02", "name": "独山港镇退役军人就业对接会（示例）", "starts_at": at(21, 14),
+         "venue": "独山港镇退役军人服务站", "online_url": None, "capacity_offline": 80, "capacity_online": 0,
+         "employers": ["独山港示例机械有限公司"]},
+    ]
+
+
+SPEC = MatterSpec(
+    key="job_fair", order=40, title="专场招聘会", short="招聘会",
+    request=JobFairRequest,
+    labels={"registered": "报名成功", "waitlisted": "候补", "refused": "不予受理"},
+    # waitlisted → registered arrives with the fair-waitlist follow-up (domain.md §4), not before
+    transitions={"pending": frozenset({"registered", "waitlisted", "refused"})},
+    handle=handle,
+    detail_keys=("fair", "registration_code", "waitlist_position", "mode"),
+    form_partial="job_fair/_request.html",
+    documents=(DocumentKind("job_fair", 6, "招聘会入场凭证", "job_fair/document.html",
+                            frozenset({"registered", "waitlisted"}), ticket_context, qr=True),),
+    refusal_number=14,
+    references=references,
+    catalogue=(CatalogueList("fairs", FairIn, Fair, sample_fairs),),
+)

@@ -1,0 +1,119 @@
+"""What a matter is: one `MatterSpec` per matter module declares everything the core needs —
+the intake request and title, the policy block, statuses and transitions, the handler that
+decides a case and writes its rows, the documents due in each status and their contexts, the
+details shown in the JSON view, whether a supervisor decides it (and the form), its catalogue
+lists. The core (intake, cases, issuing, views, flows, CLI, board) loops over the registry and
+knows no matter by name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Literal
+
+from pydantic import BaseModel, Field
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from onematter.models import Application, MatterCase, Person
+    from onematter.policy import Policy
+    from onematter.rules import Outcome
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """A document a matter is due while its case is in one of `due_in`."""
+    key: str                      # doc_key, also the PDF's file name: NN-<key>.pdf
+    number: int                   # the document number's suffix within the application
+    title: str
+    template: str
+    due_in: frozenset[str]
+    context: Callable[["Session", "MatterCase"], dict] | None = None   # what the template needs
+    qr: bool = False
+    dated_by_decision: bool = False   # issued on the supervisor's decision date
+
+
+class DecisionForm(BaseModel):
+    """The supervisor's form (Prefect UI): a matter may extend it with fields of its own."""
+    decision: Literal["通过", "不予通过"] = Field(title="审核结果", description="通过 或 不予通过")
+    decided_by: str = Field(min_length=1, max_length=30, title="审核人姓名", description="必填")
+    comment: str = Field(default="", max_length=500, title="审核意见", description="不予通过时必填")
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A matter that waits for a supervisor: the case stays in `waiting` until one decides."""
+    describe: Callable[["Session", "MatterCase"], list[str]]   # masked markdown lines for the form
+    board: Callable[["MatterCase"], list[str]]                 # markdown lines (e.g. a schedule)
+    rule: Callable[["Policy"], str]                             # cited on a rejection
+    form: type[DecisionForm] = DecisionForm
+    waiting: str = "pending_decision"
+    approved: str = "approved"
+    rejected: str = "rejected"
+
+
+# the statuses of a matter a supervisor decides: accepted for review, then approved or rejected
+DECIDED_LABELS = {"pending_decision": "待审核", "approved": "审核通过", "rejected": "审核不予通过", "refused": "不予受理"}
+DECIDED_TRANSITIONS = {"pending": frozenset({"pending_decision", "refused"}),
+                       "pending_decision": frozenset({"approved", "rejected"})}
+
+
+def schedule_markdown(heading: str, rows: list[dict], amount_title: str, total: int) -> list[str]:
+    """A year-by-year schedule as markdown lines (the board and the decision form)."""
+    lines = [heading, "", f"| 年度 | 月数 | {amount_title} |", "| --- | ---: | ---: |"]
+    lines += [f"| {r['year']} | {r['months']} | {r['amount_yuan']:,} |" for r in rows]
+    return lines + [f"| **合计** | | **{total:,}** |"]
+
+
+@dataclass(frozen=True)
+class CatalogueList:
+    """A list in the catalogue file (`courses`, `banks` …): its item model and its table."""
+    name: str
+    item: type[BaseModel]
+    table: type
+    sample: Callable[[Any], list[dict]]        # sample items dated from `today`
+
+
+Handler = Callable[["Session", "MatterCase", "Application", "Person"], "Outcome"]
+
+
+@dataclass(frozen=True)
+class MatterSpec:
+    key: str
+    order: int
+    title: str
+    short: str                                  # in run names and tags: 审核 <no> <short>
+    request: type[BaseModel]
+    labels: dict[str, str]                      # status → Chinese label (every status but pending)
+    transitions: dict[str, frozenset[str]]
+    handle: Handler
+    detail_keys: tuple[str, ...]
+    form_partial: str                           # the form's cell for this matter
+    documents: tuple[DocumentKind, ...] = ()
+    refusal_number: int | None = None           # document number of its 不予受理告知书
+    refusal_context: Callable[["Session", "MatterCase"], dict] | None = None   # extra keys on its refusal
+    refusal_subject: Callable[["MatterCase"], list[dict]] | None = None       # [{label, value}] rows
+    decision: Decision | None = None
+    references: Callable[["Session", Any], dict[str, str]] | None = None  # unknown catalogue codes
+    catalogue: tuple[CatalogueList, ...] = ()
+    policy_block: str | None = None
+    policy_model: type[BaseModel] | None = None
+    extra: dict = field(default_factory=dict)
+
+    def label(self, status: str) -> str:
+        return "办理中" if status == "pending" else self.labels.get(status, status)
+
+    def policy(self, policy: "Policy") -> Any:
+        """This matter's validated policy block."""
+        return policy.block(self.policy_block, self.policy_model)
+
+    def deadline_days(self, policy: "Policy") -> int:
+        return policy.deadlines_working_days[self.key]
+
+    @property
+    def refusable(self) -> bool:
+        return self.refusal_number is not None
+
+    @property
+    def open_statuses(self) -> set[str]:
+        return {"pending"} | ({self.decision.waiting} if self.decision else set())

@@ -1,0 +1,83 @@
+"""One matter, one module: the set of matters everywhere — intake, catalogue, JSON, documents, the
+board, the decision — comes from the registry, and the core names no matter."""
+
+import re
+from pathlib import Path
+
+from onematter import matters
+from tests.conftest import REPO
+
+CORE = ["onematter/intake.py", "onematter/cases.py", "onematter/catalogue.py", "onematter/dossier.py",
+        "onematter/issuing.py", "onematter/views.py", "onematter/supervision.py", "onematter/processing.py",
+        "onematter/cli.py", "onematter/policy/__init__.py", "flows/combined_application.py", "flows/decision.py",
+        "flows/followups.py", "tasks/cases.py", "tasks/documents.py", "tasks/artifacts.py",
+        "templates/form/document.html", "templates/receipt/document.html", "templates/completion/document.html",
+        "templates/refusal/document.html", "templates/packet/cover.html", "templates/base.html"]
+
+
+def test_every_matter_module_is_registered_in_order():
+    modules = sorted(p.stem for p in (REPO / "onematter" / "matters").glob("*.py") if p.stem not in ("__init__", "spec"))
+    assert sorted(matters.keys()) == modules
+    assert matters.keys() == ["training", "education", "job_push", "job_fair", "employer_incentive", "startup_loan"]
+
+
+def test_the_core_names_no_matter():
+    names = "|".join(map(re.escape, matters.keys()))
+    quoted = re.compile(rf"""["'](?:refusal-)?({names})["']""")
+    # the applicant's own field `education` (学历) shares a name with the matter: not a matter
+    text = {path: "\n".join(line for line in (REPO / path).read_text(encoding="utf-8").splitlines()
+                             if 'a["education"]' not in line) for path in CORE}
+    found = {path: quoted.findall(t) for path, t in text.items()}
+    assert {p: f for p, f in found.items() if f} == {}
+
+
+def test_intake_catalogue_and_policy_come_from_the_registry():
+    from onematter.catalogue import CatalogueIn, sample_catalogue
+    from onematter.intake import Matters
+    from onematter.policy import load_policy
+    assert list(Matters.model_fields) == matters.keys()
+    for spec in matters.all_specs():
+        assert Matters.model_fields[spec.key].annotation == spec.request | None
+    lists = [c.name for s in matters.all_specs() for c in s.catalogue]
+    assert list(CatalogueIn.model_fields) == lists == ["courses", "programmes", "postings", "fairs", "banks"]
+    assert set(sample_catalogue(__import__("datetime").date(2026, 11, 30))) == set(lists)
+    policy = load_policy()
+    assert set(policy.deadlines_working_days) >= set(matters.keys())
+
+
+def test_documents_json_board_and_decisions_come_from_the_registry(session, catalogue, form):
+    from onematter.cases import matter_cases, settle_application, submit_application
+    from onematter.dossier import due_documents, kinds
+    from onematter.intake import parse_intake
+    from onematter.processing import process_matter
+    from onematter.supervision import decision_description, matter_rows
+    from onematter.views import application_view
+    from tests.conftest import make_id
+
+    with open(REPO / "examples" / "startup-loan.yaml", encoding="utf-8") as fh:
+        import yaml
+        form["matters"]["startup_loan"] = yaml.safe_load(fh)["matters"]["startup_loan"]
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    for case in matter_cases(session, app.id):
+        process_matter(session, case.id)
+    settle_application(session, app, actor="t")
+    session.commit()
+    cases = matter_cases(session, app.id)
+
+    assert [c.matter for c in cases] == matters.keys()                        # every matter applied for
+    view = application_view(session, app)
+    assert [m["matter"] for m in view["matters"]] == matters.keys()
+    for m in view["matters"]:
+        assert set(m["details"]) <= set(matters.spec(m["matter"]).detail_keys)
+    owners = {k.matter for k in kinds().values()} - {None}
+    assert owners == {s.key for s in matters.all_specs() if s.documents or s.refusable}
+    due = due_documents(app, cases)
+    for spec in matters.all_specs():
+        case = next(c for c in cases if c.matter == spec.key)
+        assert [d.key for d in spec.documents if case.status in d.due_in] == [k for k in due if kinds()[k].matter == spec.key]
+    assert [r["事项"] for r in matter_rows(session, app)] == [s.title for s in matters.all_specs()]
+    waiting = [c for c in cases if matters.spec(c.matter).decision and c.status == matters.spec(c.matter).decision.waiting]
+    assert [c.matter for c in waiting] == [s.key for s in matters.deciding()] == ["employer_incentive", "startup_loan"]
+    for case in waiting:
+        text = decision_description(session, case)
+        assert f"· {matters.spec(case.matter).short}" in text and "合计" in text and "**" in text
