@@ -22,9 +22,8 @@ Environment:
 Writes run-page.png, artifact-summary.png and decision-form.png. The decision form is opened
 but never submitted.
 
-Stopping the stack afterwards: a `serve` started with `&` from a non-interactive shell ignores
-SIGINT (the shell sets SIG_IGN for background jobs), so Ctrl-C-style `kill -INT` does nothing;
-use `kill -TERM <serve pid>`, which stops the Prefect server and the paused run with it.
+Stopping the stack afterwards: `kill -INT` or `kill -TERM <serve pid>` (serve handles both, also when
+started in the background), which stops the Prefect server and the paused runs with it.
 """
 from __future__ import annotations
 

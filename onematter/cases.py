@@ -35,10 +35,14 @@ class IllegalTransition(Exception):
     pass
 
 
+STUCK_STATUSES = {"received", "processing"}     # open, and nobody waits on a person for it
+
+
 class OpenApplicationExists(Exception):
-    def __init__(self, application_no: str):
+    def __init__(self, application_no: str, status: str = ""):
         super().__init__(f"该申请人已有一件未办结的联办申请 {application_no}")
         self.application_no = application_no
+        self.status = status
 
 
 class NotFound(Exception):
@@ -110,7 +114,7 @@ def submit_application(session: Session, intake: Intake, *, actor: str) -> tuple
     resolves the races of two windows submitting at once by the database's unique keys."""
     day = today()
     key = idempotency_key(intake, day)
-    existing = session.exec(select(Application).where(Application.idempotency_key == key)).first()
+    existing = _by_key(session, key, intake)
     if existing:
         return existing, False
     check_catalogue_references(session, intake)
@@ -118,16 +122,31 @@ def submit_application(session: Session, intake: Intake, *, actor: str) -> tuple
         app = _create_application(session, intake, key=key, day=day, actor=actor)
         session.commit()
         return app, True
-    except IntegrityError:
+    except (IntegrityError, OpenApplicationExists):
         session.rollback()
-        existing = session.exec(select(Application).where(Application.idempotency_key == key)).first()
+        existing = _by_key(session, key, intake)      # the same form, submitted at the same moment
         if existing:
             return existing, False
         person = session.exec(select(Person).where(Person.id_number == intake.applicant.id_number)).first()
         open_app = person and session.exec(select(Application).where(Application.open_person_id == person.id)).first()
-        if open_app:
-            raise OpenApplicationExists(open_app.application_no) from None
-        raise
+        if not open_app:
+            raise
+        if open_app.status in STUCK_STATUSES:
+            # open but not waiting on anyone (a run that died, a start that failed): this person's
+            # form, submitted again on any day, takes it up where it stopped
+            return open_app, False
+        raise OpenApplicationExists(open_app.application_no, open_app.status) from None
+
+
+def _by_key(session: Session, key: str, intake: Intake) -> Application | None:
+    """The application this key made — only ever for the same person."""
+    existing = session.exec(select(Application).where(Application.idempotency_key == key)).first()
+    if existing is None:
+        return None
+    person = session.get(Person, existing.person_id)
+    if person.id_number != intake.applicant.id_number:
+        raise IntakeError({"idempotency_key": "该申请表编号已用于另一位申请人的联办申请，请使用新的编号（或不填，由系统生成）"})
+    return existing
 
 
 def _create_application(session: Session, intake: Intake, *, key: str, day: dt.date, actor: str) -> Application:

@@ -46,7 +46,7 @@ def parse_catalogue(data) -> BaseModel:
     try:
         return CatalogueIn.model_validate(data)
     except ValidationError as exc:
-        raise CatalogueError(chinese_errors(exc)) from None
+        raise CatalogueError(chinese_errors(exc, root="catalogue")) from None
 
 
 def import_catalogue(session: Session, catalogue: BaseModel) -> dict[str, dict[str, int]]:

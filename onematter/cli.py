@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -19,6 +20,24 @@ catalog_app = typer.Typer(help="目录（培训课程、学历专业、岗位、
 app.add_typer(catalog_app, name="catalog")
 
 
+DB_UNAVAILABLE = ("数据库暂时无法使用（无法连接，或等待其他操作释放锁超时），本次操作未完成，已保存的内容不受影响。"
+                  "请稍后重试；如持续出现，请联系系统管理员。")
+
+
+def _guarded(command):
+    """A database that is down or locked past the timeout: one Chinese line and a documented JSON
+    error (exit 3) on every command, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from sqlalchemy.exc import InterfaceError, OperationalError
+        try:
+            return command(*args, **kwargs)
+        except (OperationalError, InterfaceError):
+            _fail({"error": "database_unavailable", "message": DB_UNAVAILABLE}, 3, DB_UNAVAILABLE,
+                  bool(kwargs.get("as_json")))
+    return wrapper
+
+
 def _emit(obj: Any) -> None:
     typer.echo(json.dumps(obj, ensure_ascii=False, indent=2))
 
@@ -31,17 +50,15 @@ def _fail(obj: dict, code: int, human: str, as_json: bool) -> None:
     raise typer.Exit(code)
 
 
-def _load(path: Path) -> Any:
-    """Read a YAML/JSON file; an unreadable file is refused like any bad input (exit 2)."""
-    from onematter.forms import FormError
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormError({"file": f"无法读取文件 {path}：{getattr(exc, 'strerror', None) or exc}"}) from None
-    try:
-        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise FormError({"file": f"文件 {path} 不是有效的 YAML/JSON：{exc}"}) from None
+INTAKE_MAX_BYTES = 64 * 1024            # one person's form is ~1.5 KB
+CATALOGUE_MAX_BYTES = 16 * 1024 * 1024   # thousands of postings
+
+
+def _load(path: Path, max_bytes: int = INTAKE_MAX_BYTES, what: str = "申请表文件") -> Any:
+    """Read a YAML/JSON file, bounded (size, nesting, no aliases, no duplicate keys); anything
+    wrong with it is refused like any bad input (exit 2)."""
+    from onematter.forms import load_file
+    return load_file(path, max_bytes=max_bytes, what=what)
 
 
 def _db():
@@ -91,6 +108,7 @@ def _print_human(view: dict) -> None:
 
 
 @app.command("init-db")
+@_guarded
 def init_db_cmd() -> None:
     """Create or migrate the database (and, on the embedded default, Prefect's)."""
     _db_and_prefect()
@@ -98,13 +116,14 @@ def init_db_cmd() -> None:
 
 
 @catalog_app.command("import")
+@_guarded
 def catalog_import(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
     """Create or update courses, programmes, postings and fairs by code."""
     from onematter.catalogue import import_catalogue, parse_catalogue
     from onematter.db import session_scope
     from onematter.forms import FormError
     try:
-        catalogue = parse_catalogue(_load(file))
+        catalogue = parse_catalogue(_load(file, CATALOGUE_MAX_BYTES, "目录文件"))
     except FormError as exc:
         _fail({"error": "invalid_catalogue", "fields": exc.fields}, 2, _fields_text(exc.fields), as_json)
     _db()
@@ -189,6 +208,7 @@ def run_documents_flow(application_id) -> None:
 
 
 @app.command()
+@_guarded
 def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
           wait: bool = typer.Option(True, "--wait/--no-wait", help="服务栈模式下是否等待办理完成")) -> None:
     """Submit one combined application (一件事联办申请) from a YAML or JSON file."""
@@ -205,21 +225,48 @@ def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出
     except FormError as exc:
         _fail({"error": "invalid_intake", "fields": exc.fields}, 2, _fields_text(exc.fields), as_json)
     except OpenApplicationExists as exc:
+        from onematter.dossier import APPLICATION_STATUS_LABELS
+        label = APPLICATION_STATUS_LABELS.get(exc.status, exc.status)
         _fail({"error": "open_application_exists", "application_no": exc.application_no}, 2,
-              f"未受理：该申请人已有一件未办结的联办申请 {exc.application_no}，请先办结或查询该申请。", as_json)
-    if application.status == "received" or _documents_missing(application.id):
+              f"未受理：该申请人已有一件未办结的联办申请 {exc.application_no}（{label}），办结后才能再次申请。"
+              f"可用 onematter status {exc.application_no} 查看，待审核的事项由审核人员办理。", as_json)
+    _complete(application, wait=wait is not False, as_json=as_json, what="apply")
+
+
+def _complete(application, *, wait: bool, as_json: bool, what: str) -> None:
+    """Finish whatever work remains on an application (run its flow), then print it."""
+    from onematter.db import session_scope
+    from onematter.views import application_view
+    if application.status in ("received", "processing") or _documents_missing(application.id):
         try:
             if served():
-                submit_to_deployment(application.id, application.application_no, wait=wait is not False)
+                submit_to_deployment(application.id, application.application_no, wait=wait)
             else:
                 run_application_flow(application.id)
         except Exception as exc:  # the flow run failed: say so, keep the case as it is (traceback on stderr)
-            _log_failure(f"apply {application.application_no}")
+            _log_failure(f"{what} {application.application_no}")
             _fail({"error": "processing_failed", "application_no": application.application_no, "message": str(exc)},
-                  1, f"联办申请 {application.application_no} 已受理，但办理过程出错：{exc}", as_json)
-    with session_scope() as session:
+                  1, f"联办申请 {application.application_no} 已受理，但办理过程出错：{exc}。"
+                     f"修复后可运行 onematter resume {application.application_no} 继续办理。", as_json)
+    with session_scope(readonly=True) as session:
         view = application_view(session, session.get(type(application), application.id))
     _emit(view) if as_json else _print_human(view)
+
+
+@app.command()
+@_guarded
+def resume(application_no: str, as_json: bool = typer.Option(False, "--json"),
+           wait: bool = typer.Option(True, "--wait/--no-wait", help="服务栈模式下是否等待办理完成")) -> None:
+    """Finish an application whose processing stopped (a killed process, a failed run, a lost file)."""
+    from onematter.cases import NotFound, get_application
+    from onematter.db import session_scope
+    _db_and_prefect()
+    with session_scope(readonly=True) as session:
+        try:
+            application = get_application(session, application_no)
+        except NotFound as exc:
+            _fail({"error": "not_found", "application_no": application_no}, 1, str(exc), as_json)
+    _complete(application, wait=wait, as_json=as_json, what="resume")
 
 
 def _log_failure(what: str) -> None:
@@ -229,22 +276,28 @@ def _log_failure(what: str) -> None:
     typer.echo(f"onematter {what} 失败，详细信息：\n{traceback.format_exc()}", err=True)
 
 
-def _documents_missing(application_id) -> bool:
+def _missing_documents(application_id) -> list[str]:
+    """Document kinds the application is due (by its statuses now) whose file is not there."""
     from sqlmodel import select
 
-    from onematter.db import session_scope
     from onematter.cases import matter_cases
+    from onematter.db import session_scope
     from onematter.dossier import due_documents, packet_key
     from onematter.models import Application, Document
-    with session_scope() as session:
+    with session_scope(readonly=True) as session:
         app_row = session.get(Application, application_id)
         have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == application_id))
                 if Path(d.path).is_file()}
-        due = set(due_documents(app_row, matter_cases(session, application_id))) | {packet_key(app_row)} - {None}
-        return not due <= have
+        due = due_documents(app_row, matter_cases(session, application_id)) + [k for k in [packet_key(app_row)] if k]
+        return [k for k in due if k not in have]
+
+
+def _documents_missing(application_id) -> bool:
+    return bool(_missing_documents(application_id))
 
 
 @app.command()
+@_guarded
 def status(application_no: str, as_json: bool = typer.Option(False, "--json")) -> None:
     """Show one application."""
     from onematter.cases import NotFound, get_application
@@ -254,13 +307,24 @@ def status(application_no: str, as_json: bool = typer.Option(False, "--json")) -
         _fail({"error": "not_found", "application_no": application_no}, 1, f"找不到联办申请 {application_no}", as_json)
     with session_scope(readonly=True) as session:
         try:
-            view = application_view(session, get_application(session, application_no))
+            app_row = get_application(session, application_no)
         except NotFound as exc:
             _fail({"error": "not_found", "application_no": application_no}, 1, str(exc), as_json)
+        view = application_view(session, app_row)
+    missing = _missing_documents(app_row.id)
+    if missing:   # the work stopped part-way: say so and how to finish it
+        view["missing_documents"] = missing
+        view["message"] = (f"办理未完成：应出具的文书缺少 {len(missing)} 份。"
+                           f"请运行 onematter resume {view['application_no']} 继续办理并补出文书。")
     _emit(view) if as_json else _print_human(view)
+    if missing:
+        if not as_json:
+            typer.echo(view["message"], err=True)
+        raise typer.Exit(1)
 
 
 @app.command("list")
+@_guarded
 def list_cmd(as_json: bool = typer.Option(False, "--json"),
              status_filter: Optional[str] = typer.Option(None, "--status", help="只列出该状态")) -> None:
     """List applications, newest first."""
@@ -286,6 +350,7 @@ def list_cmd(as_json: bool = typer.Option(False, "--json"),
 
 
 @app.command()
+@_guarded
 def decide(
     application_no: str,
     approve: bool = typer.Option(None, "--approve/--reject", help="通过 / 不予通过"),
@@ -347,10 +412,14 @@ def _void_open_decision_runs(application_no: str, matter: str, by: str) -> None:
 
 
 @app.command()
+@_guarded
 def verify(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
     """Say which application and document a PDF is, or that it is unknown or altered."""
     from onematter.db import session_scope
     from onematter.verification import UNKNOWN, verify_pdf
+    if not file.is_file():
+        message = f"无法读取文件 {file}：{'这是一个目录' if file.is_dir() else '文件不存在'}"
+        _fail({"error": "invalid_file", "fields": {"file": message}}, 2, message, as_json)
     if not _db_ready(as_json):
         result = UNKNOWN | {"document_no": None}
     else:

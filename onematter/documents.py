@@ -169,9 +169,26 @@ def write_pdf(document, target: Path | None = None) -> bytes:
     with _lock:
         pdf = document.write_pdf(uncompressed_pdf=False)
     if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(pdf)
+        write_atomically(target, pdf)
     return pdf
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Written under a temporary name, flushed, then renamed into place: a full disk or a killed
+    process leaves no truncated PDF behind under the document's name."""
+    import os
+    import tempfile
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @dataclass

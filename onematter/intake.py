@@ -6,12 +6,12 @@ import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, create_model, field_validator, model_validator
+from pydantic import Field, StrictBool, ValidationError, create_model, field_validator, model_validator
 
 from onematter import matters
-from onematter.forms import FieldError, FormError, Strict
+from onematter.forms import FieldError, FormError, Strict, quoted
 from onematter.policy import load_policy
-from onematter.rules.identity import age_on, birth_date, normalise_credit_code, normalise_id_number
+from onematter.rules.identity import age_on, ascii_code, birth_date, normalise_id_number
 from onematter.settings import today
 
 Category = Literal["义务兵", "军士", "军官"]
@@ -24,13 +24,13 @@ _Strict = Strict
 def _town(value: str) -> str:
     towns = load_policy().towns
     if value not in towns:
-        raise ValueError(f"“{value}”不是本市的镇街道，可选：{'、'.join(towns)}")
+        raise ValueError(f"“{quoted(value)}”不是本市的镇街道，可选：{'、'.join(towns)}")
     return value
 
 
 class Intentions(_Strict):
-    categories: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(default_factory=list)
-    towns: list[str] = Field(default_factory=list)
+    categories: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(default_factory=list, max_length=20)
+    towns: list[str] = Field(default_factory=list, max_length=20)
     min_salary: int | None = Field(default=None, ge=0, le=1_000_000)
 
     @field_validator("towns")
@@ -73,8 +73,8 @@ class Applicant(_Strict):
     @field_validator("mobile")
     @classmethod
     def _mobile(cls, v: str) -> str:
-        v = v.replace(" ", "").replace("-", "")
-        if not re.fullmatch(r"1[3-9]\d{9}", v):
+        v = ascii_code(v).replace(" ", "").replace("-", "")
+        if not re.fullmatch(r"1[3-9][0-9]{9}", v):
             raise ValueError("应为11位大陆手机号码，以13—19开头")
         return v
 
@@ -127,7 +127,7 @@ def matter_titles() -> dict[str, str]:
 class Intake(_Strict):
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=100)
     applicant: Applicant
-    consent: bool
+    consent: StrictBool
     staff: Staff
     matters: Matters
 
@@ -153,10 +153,25 @@ _MESSAGES = {
     "date_type": "应为日期，格式 YYYY-MM-DD",
     "date_from_datetime_inexact": "应为日期，格式 YYYY-MM-DD",
     "bool_parsing": "应为 true 或 false",
-    "bool_type": "应为 true 或 false",
+    "bool_type": "应为 true 或 false（不加引号）",
     "int_parsing": "应为整数",
     "int_type": "应为整数",
     "int_from_float": "应为整数",
+    "int_parsing_size": "数值过大",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "finite_number": "应为有限的数字",
+    "date_from_datetime_inexact": "应为日期，格式 YYYY-MM-DD",
+    "date_past": "日期应早于今天",
+    "date_future": "日期应晚于今天",
+    "datetime_parsing": "应为日期时间，格式 YYYY-MM-DDTHH:MM",
+    "datetime_type": "应为日期时间，格式 YYYY-MM-DDTHH:MM",
+    "datetime_from_date_parsing": "应为日期时间，格式 YYYY-MM-DDTHH:MM",
+    "greater_than": "应大于{gt}",
+    "less_than": "应小于{lt}",
+    "too_long": "项目过多，最多{max_length}项",
+    "too_short": "至少需要{min_length}项",
+    "recursion_loop": "嵌套过深",
     "greater_than_equal": "不能小于{ge}",
     "less_than_equal": "不能大于{le}",
     "string_type": "应为文字",
@@ -167,26 +182,38 @@ _MESSAGES = {
 }
 
 
-def chinese_errors(exc: ValidationError) -> dict[str, str]:
+MAX_FIELDS = 20          # a file with thousands of wrong fields gets the first ones and a count
+
+
+def _chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def chinese_errors(exc: ValidationError, root: str = "intake") -> dict[str, str]:
+    """{dotted field path: Chinese message}; values are quoted back short, never whole."""
     fields: dict[str, str] = {}
-    for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
+    errors = exc.errors()
+    for err in errors:
+        if len(fields) >= MAX_FIELDS:
+            fields[root] = f"另有{len(errors) - MAX_FIELDS}处错误未列出，请先改正以上各项"
+            break
+        loc = [quoted(str(p), 40) for p in err["loc"]]
         ctx = err.get("ctx") or {}
         error = ctx.get("error")
         if isinstance(error, FieldError):
             loc.append(error.field)
             message = error.message
         elif isinstance(error, ValueError):
-            message = str(error)
+            message = str(error) if _chinese(str(error)) else "填写有误，请核对"
         elif err["type"] == "literal_error":
-            message = f"“{err.get('input')}”不是可选值，可选：{ctx.get('expected', '').replace(' or ', ', ')}".replace("'", "")
+            message = f"“{quoted(err.get('input'))}”不是可选值，可选：{ctx.get('expected', '').replace(' or ', ', ')}".replace("'", "")
         elif err["type"] in _MESSAGES:
             message = _MESSAGES[err["type"]].format(**ctx)
         else:
-            message = f"填写有误：{err['msg']}"
+            message = "填写有误，请核对"
         # drop pydantic's union/function tags from the path
         path = ".".join(p for p in loc if not p.startswith("function-") and p not in {"constrained-str"})
-        fields.setdefault(path or "intake", message)
+        fields.setdefault(path or root, message)
     return fields
 
 

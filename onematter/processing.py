@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from onematter import matters
 from onematter.cases import get_application, matter_cases, settle_application, transition
+from onematter.forms import clean_text
 from onematter.matters.spec import MatterSpec
 from onematter.models import Application, Decision, MatterCase, Person
 from onematter.policy import load_policy
@@ -80,6 +81,12 @@ def record_decision(session: Session, application_no: str, *, matter: str | None
     by = (by or "").strip()
     if not by:
         raise DecisionRefused("请填写审核人姓名")
+    if len(by) > 30 or len(comment or "") > 500:
+        raise DecisionRefused("审核人姓名不能超过30个字符，审核意见不能超过500个字符")
+    try:
+        by, comment = clean_text(by), clean_text(comment) if comment else comment
+    except ValueError as exc:
+        raise DecisionRefused(f"审核人姓名或审核意见{exc}") from None
     if not approve and not (comment or "").strip():
         raise DecisionRefused("不予通过时必须填写审核意见")
     app = get_application(session, application_no)

@@ -78,6 +78,9 @@ def _terminate(signum, frame):  # SIGTERM (a service manager) stops the stack li
 
 def serve(*, port: int = 4200, docs_port: int = 4300, echo=print) -> None:
     signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C always stops the stack: a process started in the background by a non-interactive shell
+    # (or under a test runner's worker) inherits SIGINT ignored, and Python then leaves it ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     env = server_env(port)
     api_url = f"http://127.0.0.1:{port}/api"
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",

@@ -43,11 +43,42 @@ def test_form_without_key_resubmitted_is_not_stored_twice(session, catalogue, fo
 
 
 def test_one_open_application_per_person(session, catalogue, form):
-    submit_application(session, parse_intake(form), actor="t")
+    from onematter.cases import settle_application
+    from onematter.processing import process_matter
+    first, _ = submit_application(session, parse_intake(form), actor="t")
+    for case in matter_cases(session, first.id):
+        process_matter(session, case.id)
+    settle_application(session, first, actor="t")
+    session.commit()
+    assert first.status == "awaiting_decision"
     form["idempotency_key"] = "another"
     with pytest.raises(OpenApplicationExists) as info:
         submit_application(session, parse_intake(form), actor="t")
-    assert info.value.application_no == "PHYJS-20261130-0001"
+    assert (info.value.application_no, info.value.status) == ("PHYJS-20261130-0001", "awaiting_decision")
+    assert len(session.exec(select(Application)).all()) == 1
+
+
+def test_a_stuck_open_application_is_taken_up_by_the_persons_form_on_another_day(session, catalogue, form,
+                                                                                  monkeypatch):
+    """Applied, the process killed before anything was decided; the next day the clerk submits the
+    person's form again (a new derived key): the stuck application comes back, no second one."""
+    del form["idempotency_key"]
+    first, created = submit_application(session, parse_intake(form), actor="t")
+    assert created and first.status == "received"
+    monkeypatch.setenv("ONEMATTER_TODAY", "2026-12-01")
+    from onematter.settings import get_settings
+    get_settings.cache_clear()
+    again, created = submit_application(session, parse_intake(form), actor="t")
+    assert not created and again.id == first.id
+    assert len(session.exec(select(Application)).all()) == 1
+
+
+def test_an_idempotency_key_belongs_to_one_person(session, catalogue, form):
+    submit_application(session, parse_intake(form), actor="t")
+    form["applicant"]["id_number"] = make_id("19900101", seq="155")      # another person, the same key
+    with pytest.raises(IntakeError) as info:
+        submit_application(session, parse_intake(form), actor="t")
+    assert list(info.value.fields) == ["idempotency_key"]
     assert len(session.exec(select(Application)).all()) == 1
 
 

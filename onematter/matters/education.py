@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 from sqlmodel import select
 
-from onematter.forms import Strict
+from onematter.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
 from onematter.models import EducationRegistration, Programme
 from onematter.policy import load_policy
@@ -18,11 +18,11 @@ from onematter.settings import today
 
 
 class EducationRequest(Strict):
-    programme: str = Field(min_length=1, max_length=32)
+    programme: Code
 
 
 class ProgrammeIn(Strict):
-    code: str = Field(min_length=1, max_length=32)
+    code: Code
     level: Literal["大专", "本科"]
     school: str = Field(min_length=1)
     major: str = Field(min_length=1)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 from sqlalchemy import func
 from sqlmodel import select
 
-from onematter.forms import Strict
+from onematter.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
 from onematter.models import Fair, FairRegistration, Notification
 from onematter.policy import load_policy
@@ -20,19 +20,19 @@ from onematter.settings import TZ, local, now
 
 
 class JobFairRequest(Strict):
-    fair: str | None = Field(default=None, max_length=32)
+    fair: Code | None = None
     mode: Literal["线下", "线上"] = "线下"
 
 
 class FairIn(Strict):
-    code: str = Field(min_length=1, max_length=32)
+    code: Code
     name: str = Field(min_length=1)
     starts_at: dt.datetime
     venue: str | None = None
     online_url: str | None = None
-    capacity_offline: int = Field(default=0, ge=0)
-    capacity_online: int = Field(default=0, ge=0)
-    employers: list[str] = Field(default_factory=list)
+    capacity_offline: int = Field(default=0, ge=0, le=1_000_000)
+    capacity_online: int = Field(default=0, ge=0, le=1_000_000)
+    employers: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default_factory=list, max_length=500)
 
     @model_validator(mode="after")
     def _where(self):

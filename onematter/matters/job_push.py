@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import Field, field_validator, model_validator
 from sqlmodel import Session, select
 
-from onematter.forms import Strict
+from onematter.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
 from onematter.models import JobSubscription, Notification, Posting, Push
 from onematter.policy import load_policy
@@ -22,16 +22,16 @@ class JobPushRequest(Strict):
 
 
 class PostingIn(Strict):
-    code: str = Field(min_length=1, max_length=32)
+    code: Code
     employer: str = Field(min_length=1)
     employer_code: str
     title: str = Field(min_length=1)
     category: str = Field(min_length=1)
     town: str = Field(min_length=1)
-    salary_min: int = Field(ge=0)
-    salary_max: int = Field(ge=0)
+    salary_min: int = Field(ge=0, le=10_000_000)
+    salary_max: int = Field(ge=0, le=10_000_000)
     education_min: Education
-    headcount: int = Field(gt=0)
+    headcount: int = Field(gt=0, le=1_000_000)
     veteran_preferred: bool = False
     valid_until: dt.date
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
-from onematter.forms import Strict, parse_month
+from onematter.forms import Code, Strict, parse_month
 from onematter.matters.spec import (
     CatalogueList, DECIDED_LABELS, DECIDED_TRANSITIONS, Decision, DocumentKind, MatterSpec, schedule_markdown,
 )
@@ -42,7 +42,7 @@ class StartupLoanRequest(Strict):
     business_code: str | None = None          # 统一社会信用代码; none while being registered
     business_type: str = Field(min_length=1, max_length=30)
     amount_yuan: int = Field(gt=0, le=100_000_000)
-    bank: str = Field(min_length=1, max_length=32)
+    bank: Code
     term_months: int = Field(gt=0, le=360)
     loan_start: dt.date
 
@@ -59,7 +59,7 @@ class StartupLoanRequest(Strict):
 
 
 class BankIn(Strict):
-    code: str = Field(min_length=1, max_length=32)
+    code: Code
     name: str = Field(min_length=1, max_length=60)
     branch: str = Field(min_length=1, max_length=100)
     contact: str = Field(min_length=1, max_length=100)

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 from sqlalchemy import func
 from sqlmodel import select
 
-from onematter.forms import Strict
+from onematter.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
 from onematter.models import Course, Enrolment
 from onematter.policy import load_policy
@@ -19,18 +19,18 @@ from onematter.settings import today
 
 
 class TrainingRequest(Strict):
-    course: str = Field(min_length=1, max_length=32)
+    course: Code
 
 
 class CourseIn(Strict):
-    code: str = Field(min_length=1, max_length=32)
+    code: Code
     trade: str = Field(min_length=1)
     mode: Literal["订单式", "定向式", "定岗式"]
     base: str = Field(min_length=1)
     start: dt.date
     end: dt.date
-    hours: int = Field(gt=0)
-    capacity: int = Field(ge=0)
+    hours: int = Field(gt=0, le=10_000)
+    capacity: int = Field(ge=0, le=1_000_000)
 
     @model_validator(mode="after")
     def _dates(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 from stdnum import numdb
 from stdnum.cn import ric, uscc
@@ -15,10 +16,10 @@ def normalise_id_number(value: str) -> str:
     The region code must exist now or in the past (an ID carries the code of the place of
     registration when it was issued, so a code abolished or created around the birth year is
     accepted — stdnum's own birth-place check is stricter than that and is not used)."""
-    number = value.strip().upper()
+    number = ascii_code(value).upper()
     if len(number) != 18:
         raise ValueError("公民身份号码应为18位")
-    if not number[:-1].isdigit() or not (number[-1].isdigit() or number[-1] == "X"):
+    if not number[:-1].isdecimal() or not (number[-1].isdecimal() or number[-1] == "X"):
         raise ValueError("公民身份号码格式不正确：前17位须为数字，末位为数字或X")
     if ric.calc_check_digit(number) != number[-1]:
         raise ValueError("公民身份号码校验位不正确，请核对")
@@ -54,8 +55,18 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * (len(name) - 1) if len(name) > 1 else "*"
 
 
+def ascii_code(value: str) -> str:
+    """A code typed by a person (ID number, mobile, credit code, catalogue codes): compatibility
+    forms normalised (NFKC: full-width １２３ → 123), then plain ASCII required — digits of other
+    scripts (١٢٣) would otherwise make one person look like two."""
+    code = unicodedata.normalize("NFKC", value).strip()
+    if not code.isascii():
+        raise ValueError("只能使用半角英文字母和数字（请检查是否混入全角、其他文字的数字或不可见字符）")
+    return code
+
+
 def normalise_credit_code(value: str) -> str:
-    code = value.strip().upper()
+    code = ascii_code(value).upper()
     try:
         return uscc.validate(code)
     except InvalidLength:
