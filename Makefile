@@ -37,6 +37,8 @@ bench: venv
 	$(BIN)/python bench/documents.py
 	$(BIN)/python bench/served.py
 	$(BIN)/python bench/heartbeat.py
+	$(BIN)/python bench/hostile_inputs.py
+	$(BIN)/python bench/concurrent_apply.py --processes 20
 
 clean:
 	rm -rf $(VENV) .data

@@ -28,15 +28,11 @@ def main() -> None:
     parser.add_argument("--against", help="git ref to measure first, for a before/after comparison")
     args = parser.parse_args()
     if args.against:
-        before = Path(tempfile.mkdtemp(prefix="onematter-bench-ref-")) / "tree"
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(before), args.against],
-                       check=True, capture_output=True)
-        try:
+        from worktree import checkout
+        with checkout(args.against) as before:
             print(f"== before: {args.against}", flush=True)
             subprocess.run([sys.executable, str(before / "bench" / "application.py"), "--runs", str(args.runs)],
                            cwd=before, check=True)
-        finally:
-            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(before)], check=False)
         print("== after: the working tree", flush=True)
     work = Path(tempfile.mkdtemp(prefix="onematter-bench-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ONEMATTER_", "PREFECT_"))}

@@ -245,8 +245,10 @@ def _complete(application, *, wait: bool, as_json: bool, what: str) -> None:
                 run_application_flow(application.id)
         except Exception as exc:  # the flow run failed: say so, keep the case as it is (traceback on stderr)
             _log_failure(f"{what} {application.application_no}")
-            _fail({"error": "processing_failed", "application_no": application.application_no, "message": str(exc)},
-                  1, f"联办申请 {application.application_no} 已受理，但办理过程出错：{exc}。"
+            from onematter.privacy import scrub
+            _fail({"error": "processing_failed", "application_no": application.application_no,
+                   "message": scrub(str(exc))},
+                  1, f"联办申请 {application.application_no} 已受理，但办理过程出错：{scrub(str(exc))}。"
                      f"修复后可运行 onematter resume {application.application_no} 继续办理。", as_json)
     with session_scope(readonly=True) as session:
         view = application_view(session, session.get(type(application), application.id))
@@ -272,8 +274,8 @@ def resume(application_no: str, as_json: bool = typer.Option(False, "--json"),
 def _log_failure(what: str) -> None:
     """A run that failed for a reason we did not foresee: its traceback goes to stderr (the JSON on
     stdout stays one object), so a bug is never just a `processing_failed` line."""
-    import traceback
-    typer.echo(f"onematter {what} 失败，详细信息：\n{traceback.format_exc()}", err=True)
+    from onematter.privacy import safe_traceback
+    typer.echo(f"onematter {what} 失败，详细信息（已隐去身份证号和手机号）：\n{safe_traceback()}", err=True)
 
 
 def _missing_documents(application_id) -> list[str]:

@@ -201,7 +201,7 @@ def chinese_errors(exc: ValidationError, root: str = "intake") -> dict[str, str]
         ctx = err.get("ctx") or {}
         error = ctx.get("error")
         if isinstance(error, FieldError):
-            loc.append(error.field)
+            loc.append(quoted(error.field, 40))
             message = error.message
         elif isinstance(error, ValueError):
             message = str(error) if _chinese(str(error)) else "填写有误，请核对"

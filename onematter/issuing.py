@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from onematter import documents as docs
@@ -105,61 +108,93 @@ def packet_context(session: Session, app: Application, doc_key: str, parts: list
 
 
 # ------------------------------------------------------------------ issuing
+#
+# Three phases, so the slow one holds no lock: read (what is due, each context), render (no
+# database: WeasyPrint, files written atomically), record (rows, short). On SQLite a unit of work
+# holds the write lock from its start: rendering inside it made every other clerk wait.
 
 
-def issue_document(session: Session, app: Application, doc_key: str) -> tuple[Document, docs.Rendered | None]:
-    """Render and record one document unless it exists already (then it is returned as is)."""
-    existing = session.exec(select(Document).where(Document.application_id == app.id,
-                                                   Document.doc_key == doc_key)).first()
+@dataclass
+class _Due:
+    key: str
+    title: str
+    template: str
+    context: dict
+    path: Path
+
+
+def _existing(session: Session, app: Application, doc_key: str) -> Document | None:
+    return session.exec(select(Document).where(Document.application_id == app.id,
+                                               Document.doc_key == doc_key)).first()
+
+
+def _plan(session: Session, app: Application, doc_key: str) -> _Due | None:
+    """What issuing one document needs, or None when it is issued and its file is there."""
+    existing = _existing(session, app, doc_key)
     if existing and Path(existing.path).is_file():
-        return existing, None
-    title, template = kind(doc_key).title, kind(doc_key).template
+        return None
     # a lost file is re-rendered from what was issued, so it comes back byte-identical
     context = existing.context if existing and existing.context else build_context(session, app, doc_key)
-    path = document_path(app, doc_key)
-    rendered = docs.render(template, context, path)
-    return _record(session, app, doc_key, title, template, context, rendered, path, existing), rendered
+    return _Due(doc_key, kind(doc_key).title, kind(doc_key).template, context, document_path(app, doc_key))
 
 
-def issue_packet(session: Session, app: Application, parts: dict[str, docs.Rendered | None]) -> Document | None:
-    key = packet_key(app)
-    if key is None:
-        return None
-    existing = session.exec(select(Document).where(Document.application_id == app.id,
-                                                   Document.doc_key == key)).first()
-    if existing and Path(existing.path).is_file():
-        return existing
-    rows = [session.exec(select(Document).where(Document.application_id == app.id,
-                                                Document.doc_key == k)).one() for k in parts]
-    title, template = kind(key).title, kind(key).template
-    context = packet_context(session, app, key, rows)
-    path = document_path(app, key)
-    cover = docs.render(template, context)
-    rendered_parts = [r if r is not None else docs.render(row.template, row.context)
-                      for r, row in zip(parts.values(), rows)]
-    combined = docs.combine(cover, rendered_parts, path)
-    return _record(session, app, key, title, template, context, combined, path, existing)
+def _record(session: Session, app: Application, due: _Due, rendered: docs.Rendered) -> Document:
+    """Insert or update the document's row; a row another process recorded meanwhile is updated
+    with the same values (rendering is deterministic), never duplicated."""
+    for attempt in range(2):
+        row = _existing(session, app, due.key) or Document(
+            application_id=app.id, doc_key=due.key, kind=due.key.split("-")[0], title=due.title,
+            document_no=due.context["doc"]["number"], template=due.template, context_sha256="",
+            verification_code="", pdf_sha256="", path="", pages=0, size_bytes=0)
+        row.context_sha256, row.verification_code = rendered.context_sha256, rendered.verification_code
+        row.context = due.context
+        row.pdf_sha256, row.path, row.pages, row.size_bytes = (rendered.pdf_sha256, str(due.path), rendered.pages,
+                                                               len(rendered.pdf))
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return row
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
 
 
-def _record(session, app, doc_key, title, template, context, rendered, path, existing) -> Document:
-    row = existing or Document(application_id=app.id, doc_key=doc_key, kind=doc_key.split("-")[0], title=title,
-                               document_no=context["doc"]["number"], template=template, context_sha256="",
-                               verification_code="", pdf_sha256="", path="", pages=0, size_bytes=0)
-    row.context_sha256, row.verification_code = rendered.context_sha256, rendered.verification_code
-    row.context = context
-    row.pdf_sha256, row.path, row.pages, row.size_bytes = (rendered.pdf_sha256, str(path), rendered.pages,
-                                                           len(rendered.pdf))
-    session.add(row)
-    session.flush()
-    return row
+def _issue(application_id: uuid.UUID, *, read, write) -> list[Document]:
+    with read() as session:
+        app = session.get(Application, application_id)
+        plans = [p for k in due_documents(app, matter_cases(session, app.id)) if (p := _plan(session, app, k))]
+    rendered = {p.key: docs.render(p.template, p.context, p.path) for p in plans}
+    with write() as session:
+        app = session.get(Application, application_id)
+        for p in plans:
+            _record(session, app, p, rendered[p.key])
+    with read() as session:
+        app = session.get(Application, application_id)
+        key = packet_key(app)
+        packet = _plan(session, app, key) if key else None
+        if packet is not None:
+            parts = [_existing(session, app, k) for k in due_documents(app, matter_cases(session, app.id))]
+            packet.context = packet_context(session, app, key, parts)
+    if packet is not None:
+        cover = docs.render(packet.template, packet.context)
+        bodies = [rendered.get(row.doc_key) or docs.render(row.template, row.context) for row in parts]
+        combined = docs.combine(cover, bodies, packet.path)
+        with write() as session:
+            _record(session, session.get(Application, application_id), packet, combined)
+    with read() as session:
+        return session.exec(select(Document).where(Document.application_id == application_id)).all()
 
 
 def issue_all(session: Session, application_id: uuid.UUID) -> list[Document]:
-    """Every document the application is due, then the packet. Idempotent."""
-    app = session.get(Application, application_id)
-    cases = matter_cases(session, app.id)
-    rendered: dict[str, docs.Rendered | None] = {}
-    for key in due_documents(app, cases):
-        _, rendered[key] = issue_document(session, app, key)
-    issue_packet(session, app, rendered)
-    return session.exec(select(Document).where(Document.application_id == app.id)).all()
+    """Every document the application is due, then the packet, in the caller's session (no
+    commit). Idempotent."""
+    same = lambda: contextlib.nullcontext(session)  # noqa: E731
+    return _issue(application_id, read=same, write=same)
+
+
+def issue_all_unlocked(application_id: uuid.UUID) -> list[Document]:
+    """The same, each phase in its own unit of work: rendering holds no database lock."""
+    from onematter.db import session_scope
+    return _issue(application_id, read=lambda: session_scope(readonly=True), write=session_scope)

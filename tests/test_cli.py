@@ -172,3 +172,30 @@ def test_init_db_prepares_prefects_database_once_under_a_lock(tmp_path):
     newest = sorted(p.name for p in versions.glob("*.py") if p.name[:4].isdigit())[-1]
     assert revision in newest                      # Prefect's migrations (dated file names) at head
     assert (home / ".onematter-prefect-db").read_text(encoding="utf-8").startswith("prefect ")
+
+
+def test_several_clerks_at_once_on_the_embedded_default(tmp_path):
+    """Processes applying at once in one new data dir (SQLite, each its own Prefect ephemeral
+    server): every one completes, serials never repeat. The suite runs 4 (its time budget);
+    `bench/concurrent_apply.py --processes 20` runs twenty."""
+    from onematter.samples import sample_form
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ONEMATTER_"))}
+    env |= {"ONEMATTER_DATA_DIR": str(tmp_path / "data"), "ONEMATTER_TODAY": TODAY.isoformat()}
+    cli = [sys.executable, "-m", "onematter.cli"]
+    subprocess.run(cli + ["catalog", "sample", str(tmp_path / "c.yaml")], env=env, cwd=REPO, check=True, capture_output=True)
+    subprocess.run(cli + ["catalog", "import", str(tmp_path / "c.yaml")], env=env, cwd=REPO, check=True, capture_output=True)
+    paths = []
+    for i in range(4):
+        path = tmp_path / f"form-{i}.yaml"
+        path.write_text(yaml.safe_dump(sample_form(300 + i, key=f"clerk-{i}"), allow_unicode=True), encoding="utf-8")
+        paths.append(path)
+    procs = [subprocess.Popen(cli + ["apply", str(p), "--json"], env=env, cwd=REPO, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for p in paths]
+    numbers = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=400)
+        assert proc.returncode == 0, err[-2000:]
+        view = json.loads(out)
+        assert view["status"] == "awaiting_decision" and len(view["documents"]) == 8
+        numbers.append(view["application_no"])
+    assert sorted(numbers) == [f"PHYJS-{TODAY:%Y%m%d}-{n:04d}" for n in range(1, 5)]

@@ -1,0 +1,21 @@
+"""Personal data never leaves in a message: what an error says (a database's own detail line can
+quote the value that clashed: `Key (id_number)=(330482…) already exists`) is masked before it is
+printed or handed to Prefect."""
+
+from __future__ import annotations
+
+import re
+import traceback
+
+ID_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9])")
+MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])[0-9]{4}([0-9]{4})(?![0-9])")
+
+
+def scrub(text: str) -> str:
+    """ID numbers as 330482********1217, mobile numbers as 139****1234."""
+    return MOBILE.sub(r"\1****\2", ID_NUMBER.sub(r"\1********\2", text))
+
+
+def safe_traceback() -> str:
+    """The current exception's traceback, masked."""
+    return scrub(traceback.format_exc())
