@@ -38,6 +38,7 @@ bench: venv
 	$(BIN)/python bench/served.py
 	$(BIN)/python bench/heartbeat.py
 	$(BIN)/python bench/hostile_inputs.py
+	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/concurrent_apply.py --processes 20
 
 clean:

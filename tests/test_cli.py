@@ -199,3 +199,18 @@ def test_several_clerks_at_once_on_the_embedded_default(tmp_path):
         assert view["status"] == "awaiting_decision" and len(view["documents"]) == 8
         numbers.append(view["application_no"])
     assert sorted(numbers) == [f"PHYJS-{TODAY:%Y%m%d}-{n:04d}" for n in range(1, 5)]
+
+
+def test_reading_commands_are_light(db, tmp_path):
+    """`status`, `list` and `verify` neither migrate nor import Prefect or WeasyPrint."""
+    probe = ("import atexit, sys\n"
+             "atexit.register(lambda: print('HEAVY=' + ','.join(m for m in ('prefect', 'weasyprint', 'alembic')"
+             " if m in sys.modules), file=sys.stderr))\n"
+             "from onematter.cli import app\n"
+             "app(sys.argv[1:])\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    for args in (["status", "PHYJS-20261130-0009", "--json"], ["list", "--json"], ["verify", REPO / "README.md", "--json"]):
+        done = subprocess.run([sys.executable, "-c", probe, *map(str, args)], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert "HEAVY=\n" in done.stderr + "\n", (args, done.stderr[-500:])
+        assert done.stdout.strip().startswith(("{", "[")), done.stdout
