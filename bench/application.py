@@ -68,6 +68,8 @@ def main() -> None:
     from onematter.settings import today
 
     init_db()
+    from onematter.embedded import prepare_prefect
+    prepare_prefect()                      # as init-db does: the first run does not migrate Prefect's DB
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
 

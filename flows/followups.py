@@ -1,4 +1,5 @@
-"""Scheduled follow-ups: deadline watch (remind at 1 working day left, escalate when overdue)."""
+"""Scheduled follow-ups: deadline watch (remind at 1 working day left, escalate when overdue) and
+the sweeper that takes up applications whose processing stopped."""
 
 from __future__ import annotations
 
@@ -62,3 +63,51 @@ async def deadline_watch(day: str | None = None) -> dict:
         f"# 期限监控 {day}", "", f"- 今日提醒（剩1个工作日）：{'、'.join(numbers['reminded']) or '无'}",
         f"- 超期上报：{'、'.join(numbers['escalated']) or '无'}"]))
     return numbers
+
+
+@task(name="find-stuck", task_run_name="查找中断的申请")
+def find_stuck() -> list[str]:
+    """Applications still received/processing well after submission (a killed process, a lost
+    worker, a start that failed), or whose documents went missing: their ids."""
+    import datetime as dt
+
+    from onematter.cases import STUCK_STATUSES
+    from onematter.dossier import due_documents, packet_key
+    from onematter.models import Document
+    from onematter.settings import get_settings, local
+    cutoff = now() - dt.timedelta(minutes=get_settings().stuck_after_minutes)
+    stuck = []
+    with session_scope(readonly=True) as session:
+        for app in session.exec(select(Application).where(Application.open_person_id.is_not(None))).all():
+            if local(app.submitted_at) > cutoff:
+                continue                       # just submitted: its run may well be under way
+            if app.status in STUCK_STATUSES:
+                stuck.append(str(app.id))
+                continue
+            from onematter.cases import matter_cases
+            have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == app.id))
+                    if __import__("pathlib").Path(d.path).is_file()}
+            due = due_documents(app, matter_cases(session, app.id)) + [k for k in [packet_key(app)] if k]
+            if not set(due) <= have:
+                stuck.append(str(app.id))
+    return stuck
+
+
+@flow(name="sweep-stuck", flow_run_name="续办中断的申请 {day}", log_prints=False)
+async def sweep_stuck(day: str | None = None) -> dict:
+    """Every few minutes: each application whose processing stopped is run again (idempotent: what
+    was done is not done twice), as its own readable `一件事 <number>` run."""
+    from flows.combined_application import combined_application
+    day = day or today().isoformat()
+    resumed, failed = [], []
+    for app_id in find_stuck():
+        application_id = uuid.UUID(app_id)
+        number = application_number(application_id)
+        try:
+            await combined_application(application_id=application_id)
+            resumed.append(number)
+        except Exception:                      # noqa: BLE001 — one application's fault stops no other
+            failed.append(number)
+    await create_markdown_artifact(key="sweep-stuck", markdown="\n".join([
+        f"# 续办中断的申请 {day}", "", f"- 已续办：{'、'.join(resumed) or '无'}", f"- 仍未完成：{'、'.join(failed) or '无'}"]))
+    return {"resumed": resumed, "failed": failed}

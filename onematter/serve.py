@@ -19,7 +19,6 @@ from onematter.settings import REPO_ROOT, get_settings
 
 DEPLOYMENTS_FILE = REPO_ROOT / "deployments" / "prefect.yaml"
 RUN_RETENTION_DAYS = 30         # ended flow runs, with their task runs, logs and artifacts
-EVENT_RETENTION_DAYS = 7        # Prefect's default
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -56,10 +55,10 @@ def server_env(port: int) -> dict[str, str]:
     env.setdefault("PREFECT_HOME", str(settings.data_dir / "prefect-server"))
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     # bounded storage: Prefect's own vacuum deletes ended flow runs (their task runs, logs,
-    # artifacts) after the retention period, and events after theirs; the case lives in our database
+    # artifacts) after the retention period, and events after PREFECT_SERVER_EVENTS_RETENTION_PERIOD
+    # (Prefect's default, 7 days); the case lives in our database
     env.setdefault("PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "events,flow_runs")
     env.setdefault("PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD", str(RUN_RETENTION_DAYS * 86400))
-    env.setdefault("PREFECT_SERVER_EVENTS_RETENTION_PERIOD", str(EVENT_RETENTION_DAYS * 86400))
     env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
             "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
             "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"}

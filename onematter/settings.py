@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     service_centre: str = "平湖市退役军人服务中心"
     document_base_url: str = "http://127.0.0.1:4300/documents"
     decision_wait_seconds: int = 8 * 3600     # how long a decision run waits for the form
+    stuck_after_minutes: int = 10             # an application still received/processing after this is resumed
 
     @property
     def resolved_database_url(self) -> str:

@@ -15,6 +15,7 @@ SAMPLE_PARAMETERS = {
     "matter-decision": {"application_no": "PHYJS-20261130-0001", "matter": "startup_loan"},
     "issue-documents": {"application_id": str(uuid.uuid4())},
     "deadline-watch": {},
+    "sweep-stuck": {"day": "2026-11-30"},
 }
 
 

@@ -42,3 +42,29 @@ def test_reminder_then_escalation_each_once(prefect, session, catalogue, form, m
     case = session.exec(select(MatterCase)).one()
     assert case.status == "pending_decision" and case.details["escalated_at"].startswith("2026-12-15")
     assert session.exec(select(Event).where(Event.actor == "deadline-watch")).one().note.startswith("escalated")
+
+
+def test_the_sweeper_takes_up_what_stopped_and_leaves_what_just_started(prefect, session, catalogue, form):
+    """One application was submitted 20 minutes ago and its process killed before anything ran; one
+    was submitted a minute ago (its run may be under way): the sweeper finishes the first only."""
+    import datetime as dt
+
+    from flows.followups import sweep_stuck
+    from onematter.models import Application, Document
+    from onematter.settings import now
+    from tests.conftest import make_id
+    stopped, _ = submit_application(session, parse_intake(form), actor="t")
+    stopped.submitted_at = now() - dt.timedelta(minutes=20)
+    session.add(stopped)
+    session.commit()
+    fresh_form = {**form, "idempotency_key": "fresh",
+                  "applicant": {**form["applicant"], "id_number": make_id("19910101", seq="161")}}
+    fresh, _ = submit_application(session, parse_intake(fresh_form), actor="t")
+    result = asyncio.run(sweep_stuck())
+    assert result == {"resumed": [stopped.application_no], "failed": []}
+    session.expire_all()
+    assert session.get(Application, stopped.id).status == "awaiting_decision"
+    assert session.get(Application, fresh.id).status == "received"
+    issued = session.exec(select(Document).where(Document.application_id == stopped.id)).all()
+    assert {"form", "receipt", "packet-intake"} <= {d.doc_key for d in issued}
+    assert asyncio.run(sweep_stuck()) == {"resumed": [], "failed": []}      # nothing left: nothing twice
