@@ -120,3 +120,13 @@ def prefect():
     from prefect.testing.utilities import prefect_test_harness
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+SLOW_FIRST = ("test_served.py", "test_several_clerks", "test_cli_apply_decide_by_matter", "test_real_command",
+              "test_samples_render")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The long tests go first, so the two xdist workers finish together instead of one of them
+    running a served test alone at the end."""
+    items.sort(key=lambda item: not any(mark in item.nodeid for mark in SLOW_FIRST))
