@@ -188,6 +188,8 @@ def run_application_flow(application_id) -> None:
     with session_scope() as session:
         app_row = session.get(Application, application_id)
         labels = [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
+    from onematter.embedded import watch_children
+    watch_children()
     with tags(*labels):
         asyncio.run(combined_application(application_id=application_id))
 
@@ -204,6 +206,8 @@ def run_documents_flow(application_id) -> None:
     import asyncio
 
     from flows.decision import issue_documents_flow
+    from onematter.embedded import watch_children
+    watch_children()
     asyncio.run(issue_documents_flow(application_id=application_id))
 
 

@@ -82,3 +82,59 @@ def prepare_prefect() -> bool:
         asyncio.run(provide_database_interface().create_db())
         (home / MARKER).write_text(_stamp(home), encoding="utf-8")
     return True
+
+
+# A process that watches the CLI and, once the CLI is gone (also after SIGKILL, when no handler of
+# ours runs), stops every process the CLI started: they carry a token in their environment (the
+# ephemeral server inherits it), which the watchdog finds in /proc. It imports nothing heavy.
+_WATCHDOG = """
+import os, signal, sys, time
+from pathlib import Path
+cli, token = int(sys.argv[1]), sys.argv[2].encode()
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+def marked():
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit() and int(proc.name) != os.getpid():
+            try:
+                if token in (proc / "environ").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                pass
+    return found
+while alive(cli):
+    time.sleep(0.5)
+for sig in (signal.SIGTERM, signal.SIGKILL):
+    for pid in marked():
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+    for _ in range(20):
+        if not marked():
+            sys.exit(0)
+        time.sleep(0.25)
+"""
+TOKEN = "ONEMATTER_CLI_RUN"
+
+
+def watch_children() -> None:
+    """Nothing the CLI starts may outlive it: a watchdog stops what carries this process's token."""
+    import subprocess
+    import sys
+    import uuid
+    if os.environ.get(TOKEN, "").startswith(f"{os.getpid()}-") or not Path("/proc").is_dir():
+        return                                    # this process is watched already
+    token = f"{TOKEN}={os.getpid()}-{uuid.uuid4().hex}"
+    env = {k: v for k, v in os.environ.items() if k != TOKEN}
+    subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), token], env=env,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+    os.environ[TOKEN] = token.split("=", 1)[1]

@@ -214,3 +214,50 @@ def test_reading_commands_are_light(db, tmp_path):
                               capture_output=True, text=True, timeout=60)
         assert "HEAVY=\n" in done.stderr + "\n", (args, done.stderr[-500:])
         assert done.stdout.strip().startswith(("{", "[")), done.stdout
+
+
+def _ephemeral_servers(home) -> list[int]:
+    """Prefect ephemeral servers (uvicorn) whose PREFECT_HOME is `home`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if b"prefect.server.api.server:create_app" in (proc / "cmdline").read_bytes() and \
+                    f"PREFECT_HOME={home}".encode() in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_nothing_the_cli_starts_outlives_it(tmp_path):
+    """A CLI killed with SIGKILL in the middle of an application: its Prefect server goes too."""
+    import signal
+    import time
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ONEMATTER_"))}
+    env |= {"ONEMATTER_DATA_DIR": str(tmp_path / "data"), "ONEMATTER_TODAY": TODAY.isoformat()}
+    cli = [sys.executable, "-m", "onematter.cli"]
+    subprocess.run(cli + ["catalog", "sample", str(tmp_path / "c.yaml")], env=env, cwd=REPO, check=True, capture_output=True)
+    subprocess.run(cli + ["catalog", "import", str(tmp_path / "c.yaml")], env=env, cwd=REPO, check=True, capture_output=True)
+    subprocess.run(cli + ["init-db"], env=env, cwd=REPO, check=True, capture_output=True)
+    home = tmp_path / "data" / "prefect"
+    proc = subprocess.Popen(cli + ["apply", str(REPO / "examples" / "application.yaml"), "--json"], env=env, cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not _ephemeral_servers(home) and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert _ephemeral_servers(home), "the ephemeral server never started"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    deadline = time.monotonic() + 15
+    while _ephemeral_servers(home) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    assert _ephemeral_servers(home) == []
+    # and the application it left is taken up by the next submission of the form
+    done = subprocess.run(cli + ["apply", str(REPO / "examples" / "application.yaml"), "--json"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["status"] == "awaiting_decision"
+    deadline = time.monotonic() + 15
+    while _ephemeral_servers(home) and time.monotonic() < deadline:   # a CLI that ends normally: gone too
+        time.sleep(0.25)
+    assert _ephemeral_servers(home) == []
