@@ -67,13 +67,12 @@ async def deadline_watch(day: str | None = None) -> dict:
 
 @task(name="find-stuck", task_run_name="查找中断的申请")
 def find_stuck() -> list[str]:
-    """Applications still received/processing well after submission (a killed process, a lost
+    """Open applications still received/processing well after submission (a killed process, a lost
     worker, a start that failed), or whose documents went missing: their ids."""
     import datetime as dt
 
     from onematter.cases import STUCK_STATUSES
-    from onematter.dossier import due_documents, packet_key
-    from onematter.models import Document
+    from onematter.dossier import missing_documents
     from onematter.settings import get_settings, local
     cutoff = now() - dt.timedelta(minutes=get_settings().stuck_after_minutes)
     stuck = []
@@ -81,14 +80,7 @@ def find_stuck() -> list[str]:
         for app in session.exec(select(Application).where(Application.open_person_id.is_not(None))).all():
             if local(app.submitted_at) > cutoff:
                 continue                       # just submitted: its run may well be under way
-            if app.status in STUCK_STATUSES:
-                stuck.append(str(app.id))
-                continue
-            from onematter.cases import matter_cases
-            have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == app.id))
-                    if __import__("pathlib").Path(d.path).is_file()}
-            due = due_documents(app, matter_cases(session, app.id)) + [k for k in [packet_key(app)] if k]
-            if not set(due) <= have:
+            if app.status in STUCK_STATUSES or missing_documents(session, app):
                 stuck.append(str(app.id))
     return stuck
 

@@ -241,7 +241,8 @@ def _complete(application, *, wait: bool, as_json: bool, what: str) -> None:
     """Finish whatever work remains on an application (run its flow), then print it."""
     from onematter.db import session_scope
     from onematter.views import application_view
-    if application.status in ("received", "processing") or _documents_missing(application.id):
+    from onematter.cases import STUCK_STATUSES
+    if application.status in STUCK_STATUSES or _documents_missing(application.id):
         try:
             if served():
                 submit_to_deployment(application.id, application.application_no, wait=wait)
@@ -284,18 +285,11 @@ def _log_failure(what: str) -> None:
 
 def _missing_documents(application_id) -> list[str]:
     """Document kinds the application is due (by its statuses now) whose file is not there."""
-    from sqlmodel import select
-
-    from onematter.cases import matter_cases
     from onematter.db import session_scope
-    from onematter.dossier import due_documents, packet_key
-    from onematter.models import Application, Document
+    from onematter.dossier import missing_documents
+    from onematter.models import Application
     with session_scope(readonly=True) as session:
-        app_row = session.get(Application, application_id)
-        have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == application_id))
-                if Path(d.path).is_file()}
-        due = due_documents(app_row, matter_cases(session, application_id)) + [k for k in [packet_key(app_row)] if k]
-        return [k for k in due if k not in have]
+        return missing_documents(session, session.get(Application, application_id))
 
 
 def _documents_missing(application_id) -> bool:

@@ -80,5 +80,17 @@ def packet_key(app: Application) -> str | None:
     return None
 
 
+def missing_documents(session, app: Application) -> list[str]:
+    """Kinds the application is due now (its packet included) whose file is not there."""
+    from sqlmodel import select
+
+    from onematter.cases import matter_cases
+    from onematter.models import Document
+    have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == app.id))
+            if Path(d.path).is_file()}
+    due = due_documents(app, matter_cases(session, app.id)) + [k for k in [packet_key(app)] if k]
+    return [k for k in due if k not in have]
+
+
 def document_path(app: Application, doc_key: str) -> Path:
     return get_settings().documents_dir / app.application_no / f"{kind(doc_key).number:02d}-{doc_key}.pdf"

@@ -23,7 +23,7 @@ def application_view(session: Session, app: Application) -> dict:
         "matters": [
             {"matter": c.matter, "status": c.status, "reason_code": c.reason_code, "reason": c.reason,
              "deadline": c.deadline.isoformat(),
-             "details": {k: c.details[k] for k in matters.spec(c.matter).detail_keys if k in c.details}}
+             "details": {k: c.details[k] for k in matters.spec(c.matter).details_shown if k in c.details}}
             for c in matter_cases(session, app.id)
         ],
         "documents": [

@@ -68,7 +68,7 @@ def test_documents_json_board_and_decisions_come_from_the_registry(session, cata
     view = application_view(session, app)
     assert [m["matter"] for m in view["matters"]] == matters.keys()
     for m in view["matters"]:
-        assert set(m["details"]) <= set(matters.spec(m["matter"]).detail_keys)
+        assert set(m["details"]) <= set(matters.spec(m["matter"]).details_shown)
     owners = {k.matter for k in kinds().values()} - {None}
     assert owners == {s.key for s in matters.all_specs() if s.documents or s.refusable}
     due = due_documents(app, cases)

@@ -115,7 +115,7 @@ SPEC = MatterSpec(
     request=IncentiveRequest,
     labels=DECIDED_LABELS, transitions=DECIDED_TRANSITIONS,
     handle=handle,
-    detail_keys=("rate_yuan", "window_start", "schedule", "total_yuan", "decided_by", "decided_at", "comment"),
+    detail_keys=("rate_yuan", "window_start", "schedule", "total_yuan"),
     form_partial="incentive_form/_request.html",
     documents=(
         DocumentKind("incentive_form", 7, "企业吸纳退役军人就业优惠政策申请表", "incentive_form/document.html",
@@ -126,6 +126,6 @@ SPEC = MatterSpec(
     refusal_number=15,
     refusal_context=incentive_context,
     refusal_subject=refusal_subject,
-    decision=Decision(describe=describe, board=schedule_lines, rule=lambda policy: SPEC.policy(policy).citation),
+    decision=Decision(describe=describe, board=schedule_lines),
     policy_block="incentive", policy_model=IncentivePolicy,
 )

@@ -45,13 +45,14 @@ class Decision:
     """A matter that waits for a supervisor: the case stays in `waiting` until one decides."""
     describe: Callable[["Session", "MatterCase"], list[str]]   # masked markdown lines for the form
     board: Callable[["MatterCase"], list[str]]                 # markdown lines (e.g. a schedule)
-    rule: Callable[["Policy"], str]                             # cited on a rejection
+    rule: Callable[["Policy"], str] | None = None              # cited on a rejection; default: the block's citation
     form: type[DecisionForm] = DecisionForm
     waiting: str = "pending_decision"
     approved: str = "approved"
     rejected: str = "rejected"
 
 
+DECISION_DETAIL_KEYS = ("decided_by", "decided_at", "comment")     # written by processing.record_decision
 # the statuses of a matter a supervisor decides: accepted for review, then approved or rejected
 DECIDED_LABELS = {"pending_decision": "待审核", "approved": "审核通过", "rejected": "审核不予通过", "refused": "不予受理"}
 DECIDED_TRANSITIONS = {"pending": frozenset({"pending_decision", "refused"}),
@@ -99,6 +100,15 @@ class MatterSpec:
     policy_block: str | None = None
     policy_model: type[BaseModel] | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def details_shown(self) -> tuple[str, ...]:
+        """The JSON view's details: the matter's own, and what a recorded decision adds."""
+        return self.detail_keys + (DECISION_DETAIL_KEYS if self.decision else ())
+
+    def rejection_rule(self, policy: "Policy") -> str:
+        """What a supervisor's rejection cites: the decision's rule, else the policy block's citation."""
+        return self.decision.rule(policy) if self.decision.rule else self.policy(policy).citation
 
     def label(self, status: str) -> str:
         return "办理中" if status == "pending" else self.labels.get(status, status)

@@ -161,8 +161,7 @@ SPEC = MatterSpec(
     request=StartupLoanRequest,
     labels=DECIDED_LABELS, transitions=DECIDED_TRANSITIONS,
     handle=handle,
-    detail_keys=("bank", "amount_yuan", "term_months", "subsidy_schedule", "subsidy_total_yuan",
-                 "decided_by", "decided_at", "comment"),
+    detail_keys=("bank", "amount_yuan", "term_months", "subsidy_schedule", "subsidy_total_yuan"),
     form_partial="loan_form/_request.html",
     documents=(
         DocumentKind("loan_form", 9, "创业担保贷款贴息申请表", "loan_form/document.html",
@@ -173,7 +172,7 @@ SPEC = MatterSpec(
     refusal_number=16,
     refusal_context=loan_context,
     refusal_subject=refusal_subject,
-    decision=Decision(describe=describe, board=schedule_lines, rule=lambda policy: SPEC.policy(policy).citation),
+    decision=Decision(describe=describe, board=schedule_lines),
     references=references,
     catalogue=(CatalogueList("banks", BankIn, Bank, sample_banks),),
     policy_block="startup_loan", policy_model=LoanPolicy,
