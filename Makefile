@@ -25,6 +25,7 @@ $(BIN)/onematter: pyproject.toml
 	@touch $@
 
 venv: system-packages $(BIN)/onematter
+	@$(BIN)/onematter fonts >/dev/null
 
 demo: venv
 	$(BIN)/onematter demo

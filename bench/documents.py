@@ -19,6 +19,22 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 
+def _case_documents(which: str):
+    """The last (refused) sample application's documents and their contexts."""
+    from sqlmodel import select
+
+    from onematter.db import session_scope
+    from onematter.dossier import kind
+    from onematter.issuing import build_context
+    from onematter.models import Application, Document
+    with session_scope() as s:
+        app = s.exec(select(Application).order_by(Application.application_no.desc())).first()
+        parts = [d for d in s.exec(select(Document).where(Document.application_id == app.id)).all()
+                 if not d.doc_key.startswith("packet")]
+        parts.sort(key=lambda d: kind(d.doc_key).number)
+        return parts, {d.doc_key: build_context(s, app, d.doc_key) for d in parts}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=5)
@@ -88,11 +104,70 @@ def main() -> None:
           f"{total_ours / total_bare:>7.2f}")
     print(f"{'packet (cover + combine)':<30}{len(packet.document.pages):>6}{len(packet.pdf) // 1024:>7}"
           f"{statistics.median(packet_times):>9.3f}")
+    refused_parts, refused_contexts = _case_documents("refused")
+    with session_scope() as s:
+        from onematter.issuing import packet_context
+        refused_app = s.exec(select(Application).order_by(Application.application_no.desc())).first()
+        refused_contexts["__cover__"] = packet_context(s, refused_app, "packet", refused_parts)
+    faces_table(refused_parts, refused_contexts)
     print()
     print(f"three sample cases, every kind, first run incl. database: {cold_all:.2f} s")
     print(f"peak memory (max RSS) after our first renders: {ours_rss[0]} MB; after the whole run "
           f"(bare WeasyPrint builds a new FontConfiguration per document): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+
+
+def face_costs(pdf: bytes) -> dict[str, int]:
+    """Bytes of each embedded face (its font file stream, compressed, as stored in the PDF)."""
+    import io
+
+    from pypdf import PdfReader
+    costs: dict[str, int] = {}
+    seen = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in (page["/Resources"].get("/Font") or {}).values():
+            font = font.get_object()
+            for d in font.get("/DescendantFonts", [font]):
+                d = d.get_object()
+                desc = d.get("/FontDescriptor")
+                if desc is None:
+                    continue
+                desc = desc.get_object()
+                for key in ("/FontFile3", "/FontFile2", "/FontFile"):
+                    if key in desc and desc.raw_get(key).idnum not in seen:
+                        seen.add(desc.raw_get(key).idnum)
+                        name = str(d["/BaseFont"]).split("+")[-1]
+                        costs[name] = costs.get(name, 0) + len(desc[key].get_object()._data)
+    return costs
+
+
+def faces_table(parts, contexts) -> None:
+    """What each face costs, with the cut faces (onematter fonts) and with the full system faces."""
+    from onematter import documents as docs
+    from onematter import fonts
+    from onematter.settings import get_settings
+    keys = [k for k in ("receipt", "refusal-education", "completion") if k in contexts]
+    print()
+    print("font faces: KB per embedded face (cut = onematter fonts, GB 2312; full = fonts-noto-cjk)")
+    print(f"{'variant':<7}{'document':<22}{'pages':>6}{'KB':>7}  faces")
+    for variant in ("cut", "full"):
+        if variant == "full":
+            os.environ["ONEMATTER_FONTS_DIR"] = tempfile.mkdtemp(prefix="onematter-nofonts-")
+        get_settings.cache_clear()
+        fonts.available.cache_clear()
+        docs._env.cache_clear()
+        docs.font_config.cache_clear()      # a FontConfiguration keeps the @font-face faces it has loaded
+        rendered = {d.doc_key: docs.render(d.template, contexts[d.doc_key]) for d in parts}
+        for key in keys:
+            r = rendered[key]
+            faces = ", ".join(f"{n} {b // 1024}" for n, b in sorted(face_costs(r.pdf).items()))
+            print(f"{variant:<7}{key:<22}{r.pages:>6}{len(r.pdf) // 1024:>7}  {faces}")
+        from onematter.issuing import packet_context  # noqa: F401  (same cover as above)
+        cover = docs.render("packet/cover.html", contexts["__cover__"])
+        packet = docs.combine(cover, [rendered[d.doc_key] for d in parts])
+        faces = ", ".join(f"{n} {b // 1024}" for n, b in sorted(face_costs(packet.pdf).items()))
+        print(f"{variant:<7}{'packet':<22}{len(packet.document.pages):>6}{len(packet.pdf) // 1024:>7}  {faces}")
+    os.environ.pop("ONEMATTER_FONTS_DIR", None)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import re
 import subprocess
 import threading
 import unicodedata
@@ -46,9 +47,44 @@ def _env(templates_dir: str) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["cssstr"] = css_string
     env.filters["yuan"] = lambda v: f"{int(v):,}"
-    env.filters["cn_date"] = lambda v: f"{v[:4]}年{int(v[5:7])}月{int(v[8:10])}日" if v else ""
-    env.filters["cn_month"] = lambda v: f"{v[:4]}年{int(v[5:7])}月" if v else ""
+    env.filters["capitals"] = capitals
+    env.filters["cn_date"] = lambda v: _nowrap(f"{v[:4]}年{int(v[5:7])}月{int(v[8:10])}日") if v else ""
+    env.filters["cn_month"] = lambda v: _nowrap(f"{v[:4]}年{int(v[5:7])}月") if v else ""
+    env.filters["tail"] = keep_tail
+    from onematter.fonts import font_face_css
+    env.globals["font_faces"] = lambda: Markup(font_face_css())
     return env
+
+
+def _nowrap(text: str) -> Markup:
+    return Markup('<span class="nowrap">') + text + Markup("</span>")
+
+
+_UNBREAKABLE = re.compile(r"[\u4e00-\u9fff]{0,3}〔\d{4}〕\d+号|公告\d{4}年第\d+号|\d{4}年\d{1,2}月(?:\d{1,2}日)?")
+
+
+def keep_tail(text: str, chars: int = 4) -> Markup:
+    """A paragraph's text with its last few characters kept on one line (no lone character on the
+    last line) and no 文号 or date broken across lines."""
+    text = str(text)
+    found = list(_UNBREAKABLE.finditer(text))
+    cut = max(len(text) - chars, 0)
+    for m in found:
+        if m.start() < cut < m.end():
+            cut = m.start()
+    out, at = Markup(""), 0
+    for m in found:
+        if m.end() > cut:
+            break
+        out += Markup.escape(text[at:m.start()]) + _nowrap(m.group(0))
+        at = m.end()
+    return out + Markup.escape(text[at:cut]) + _nowrap(text[cut:])
+
+
+def capitals(yuan: int) -> str:
+    """An amount in 大写 (贰万柒仟元整), by cn2an."""
+    import cn2an
+    return cn2an.an2cn(int(yuan), "rmb")
 
 
 def css_string(value: Any) -> Markup:
@@ -78,6 +114,10 @@ def _fetcher_class():
             if parsed.scheme != "file":
                 raise FetchRefused(f"拒绝读取外部资源：{url}")
             path = Path(unquote(parsed.path)).resolve()
+            from onematter.fonts import fonts_dir
+            fonts = fonts_dir().resolve()
+            if fonts in path.parents and path.suffix == ".otf" and path.is_file():
+                return URLFetcherResponse(path.as_uri(), path.read_bytes(), headers={"Content-Type": "font/otf"})
             if root not in path.parents or not path.is_file():
                 raise FetchRefused(f"拒绝读取模板目录以外的文件：{url}")
             mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
@@ -213,7 +253,8 @@ def render(template: str, context: dict, target: Path | None = None) -> Rendered
     from the context's hash and added here."""
     digest = context_sha256(template, context)
     code = verification_code(digest)
-    html = render_html(template, {**context, "verification_code": code, "qr_svg": qr_svg(context, code)})
+    html = render_html(template, {**context, "verification_code": code, "qr_svg": qr_svg(context, code),
+                                  "verify_link": verify_link(context.get("doc") or {}, code)})
     document = html_document(html)
     return Rendered(template, digest, code, document, write_pdf(document, target))
 
@@ -226,11 +267,18 @@ def combine(cover, parts: list, target: Path | None = None) -> Rendered:
                     write_pdf(combined, target))
 
 
+def verify_link(doc: dict, code: str) -> str:
+    from urllib.parse import urlencode
+    base = doc.get("verify_url") or ""
+    query = urlencode({"no": doc.get("number", ""), "code": code})
+    return f"{base}?{query}" if base else f"ONEMATTER|{doc.get('number', '')}|{code}"
+
+
 def qr_svg(context: dict, code: str) -> Markup:
-    """A QR code (inline SVG) carrying the document number and verification code."""
+    """A QR code (inline SVG): the verification page's URL with the document number and code."""
     doc = context.get("doc") or {}
     if not doc.get("qr"):
         return Markup("")
     import segno
-    payload = f"ONEMATTER|{doc.get('number', '')}|{code}"
+    payload = verify_link(doc, code)
     return Markup(segno.make(payload, error="m").svg_inline(scale=2, border=1, omitsize=False))

@@ -21,14 +21,15 @@ class Kind:
     template: str
     qr: bool = False
     matter: str | None = None          # the matter it belongs to (None: the application's own)
+    official: bool = False             # a 通知书/告知书: official typography and a 文号
 
 
 CORE_KINDS = (
     Kind("form", 1, "一件事联办申请表", "form/document.html"),
     Kind("receipt", 2, "受理回执", "receipt/document.html", qr=True),
-    Kind("completion", 20, "办结通知书", "completion/document.html"),
-    Kind("packet-intake", 29, "材料包（受理阶段）", "packet/cover.html"),
-    Kind("packet", 30, "材料包", "packet/cover.html"),
+    Kind("completion", 20, "办结通知书", "completion/document.html", official=True),
+    Kind("packet-intake", 29, "受理文书清单", "packet/cover.html", qr=True),
+    Kind("packet", 30, "办理结果文书清单", "packet/cover.html", qr=True),
 )
 APPLICATION_STATUS_LABELS = {
     "received": "已受理", "processing": "办理中", "awaiting_decision": "待审核", "completed": "已办结",
@@ -40,10 +41,13 @@ def kinds() -> dict[str, Kind]:
     """Every document kind by doc_key, ordered by number."""
     found = list(CORE_KINDS)
     for s in matters.all_specs():
-        found += [Kind(d.key, d.number, d.title, d.template, d.qr, s.key) for d in s.documents]
+        found += [Kind(d.key, d.number, d.title, d.template, d.qr, s.key, d.official) for d in s.documents]
         if s.refusable:
             found.append(Kind(f"refusal-{s.key}", s.refusal_number, "不予受理告知书", "refusal/document.html",
-                              matter=s.key))
+                              matter=s.key, official=True))
+        if s.decision is not None and s.decision.rejection_number is not None:
+            found.append(Kind(f"rejection-{s.key}", s.decision.rejection_number, s.decision.rejection_title,
+                              "rejection/document.html", matter=s.key, official=True))
     return {k.key: k for k in sorted(found, key=lambda k: k.number)}
 
 
@@ -55,9 +59,15 @@ def status_label(matter: str, status: str) -> str:
     return matters.spec(matter).label(status)
 
 
-def is_refusal(case: MatterCase) -> bool:
+def refusal_key(case: MatterCase) -> str | None:
+    """The notice a matter's "no" is due: 不予受理告知书 when it was refused as the application was
+    taken, 审核不予确认通知书 when a supervisor rejected it after review."""
     spec = matters.spec(case.matter)
-    return spec.refusable and (case.status == "refused" or bool(spec.decision) and case.status == spec.decision.rejected)
+    if spec.refusable and case.status == "refused":
+        return f"refusal-{case.matter}"
+    if spec.decision is not None and case.status == spec.decision.rejected:
+        return f"rejection-{case.matter}" if spec.decision.rejection_number else f"refusal-{case.matter}"
+    return None
 
 
 def due_documents(app: Application, cases: list[MatterCase]) -> list[str]:
@@ -65,8 +75,8 @@ def due_documents(app: Application, cases: list[MatterCase]) -> list[str]:
     for case in cases:
         spec = matters.spec(case.matter)
         keys += [d.key for d in spec.documents if case.status in d.due_in]
-        if is_refusal(case):
-            keys.append(f"refusal-{case.matter}")
+        if key := refusal_key(case):
+            keys.append(key)
     if app.status == "completed":
         keys.append("completion")
     return sorted(keys, key=lambda k: kind(k).number)

@@ -14,15 +14,24 @@ from onematter import documents as docs
 from onematter import matters
 from onematter.cases import matter_cases
 from onematter.dossier import APPLICATION_STATUS_LABELS, document_path, due_documents, kind, packet_key
-from onematter.models import Application, Decision, Document, MatterCase, Person
+from onematter.models import Application, Decision, Document, MatterCase, NoticeNumber, Person
 from onematter.policy import load_policy
+from onematter.rules.identity import mask_id
 from onematter.settings import get_settings, local
 
-def matter_view(case: MatterCase) -> dict:
+def matter_view(case: MatterCase, application_no: str | None = None) -> dict:
+    """A matter as documents print it. With the application number: the number of the notice its
+    "no" is due (不予受理告知书 or 审核不予确认通知书), and that notice's title."""
+    from onematter.dossier import refusal_key
     spec = matters.spec(case.matter)
-    return {"matter": case.matter, "title": spec.title, "status": case.status,
+    view = {"matter": case.matter, "title": spec.title, "status": case.status,
             "status_label": spec.label(case.status), "reason_code": case.reason_code,
             "reason": case.reason, "rule": case.rule, "deadline": case.deadline.isoformat()}
+    if application_no is not None:
+        key = refusal_key(case)
+        view["notice_no"] = f"{application_no}-{kind(key).number:02d}" if key else ""
+        view["notice_title"] = kind(key).title if key else ""
+    return view
 
 
 def _decision(session: Session, case: MatterCase) -> Decision | None:
@@ -38,10 +47,14 @@ def _issued_on(session: Session, app: Application, doc_key: str, cases: list[Mat
     if k.matter is not None:
         case = next(c for c in cases if c.matter == k.matter)
         spec = matters.spec(k.matter)
-        by_decision = doc_key.startswith("refusal-") or any(d.key == doc_key and d.dated_by_decision
-                                                             for d in spec.documents)
+        by_decision = doc_key.startswith(("refusal-", "rejection-")) or any(
+            d.key == doc_key and d.dated_by_decision for d in spec.documents)
         decision = _decision(session, case) if by_decision and spec.decision else None
-        return local(decision.decided_at).date().isoformat() if decision else app.application_date.isoformat()
+        if decision:
+            return local(decision.decided_at).date().isoformat()
+        if doc_key.startswith("refusal-") and case.decided_at:      # refused as the application was taken
+            return local(case.decided_at).date().isoformat()
+        return app.application_date.isoformat()
     if doc_key in ("completion", "packet"):
         dates = [local(d.decided_at).date() for c in cases
                  if matters.spec(c.matter).decision and (d := _decision(session, c)) is not None]
@@ -57,25 +70,35 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
     cases = matter_cases(session, app.id)
     a = app.form["applicant"]
     k = kind(doc_key)
+    centre = policy.service_centre
     ctx: dict = {
         "doc": {"key": doc_key, "title": k.title, "number": f"{app.application_no}-{k.number:02d}",
                 "issuing_body": settings.issuing_body, "service_centre": settings.service_centre,
-                "policy_version": policy.version, "qr": k.qr,
+                "policy_version": policy.version, "qr": k.qr, "official": k.official,
+                "wenhao": notice_number(session, app, doc_key) if k.official else "",
+                "verify_url": settings.public_base_url.rstrip("/") + "/verify",
                 "issued_on": _issued_on(session, app, doc_key, cases)},
+        "centre": {"name": settings.service_centre, "address": centre.address, "phone": centre.phone,
+                   "hours": centre.hours},
         "application": {"no": app.application_no, "date": app.application_date.isoformat(),
                         "deadline": app.deadline.isoformat(), "status": app.status,
                         "status_label": APPLICATION_STATUS_LABELS[app.status],
                         "staff": app.staff_name, "station": app.station, "town": app.town},
-        "applicant": {"name": person.name, "id_number": person.id_number, "sex": person.sex,
+        "applicant": {"name": person.name, "id_number": person.id_number, "id_masked": mask_id(person.id_number),
+                      "sex": person.sex,
                       "birth_date": person.birth_date.isoformat(), "mobile": person.mobile,
                       "discharge_date": a["discharge_date"], "category": a["category"],
                       "placement": a["placement"], "education": a["education"], "town": a["town"],
                       "intentions": {"categories": a.get("intentions", {}).get("categories") or [],
                                      "towns": a.get("intentions", {}).get("towns") or [],
                                      "min_salary": a.get("intentions", {}).get("min_salary")}},
-        "matters": [matter_view(c) for c in cases],
+        "matters": [matter_view(c, app.application_no) for c in cases],
         "citation": policy.citations["combined"],
     }
+    if doc_key == "completion":       # each matter's own documents, by title, for the summary table
+        for view, case in zip(ctx["matters"], cases):
+            spec = matters.spec(case.matter)
+            view["documents"] = [d.title for d in spec.documents if case.status in d.due_in]
     if doc_key == "form":
         ctx["requests"] = {c.matter: c.request for c in cases}
         ctx["offered"] = [{"matter": s.key, "title": s.title, "partial": s.form_partial} for s in matters.all_specs()]
@@ -83,9 +106,12 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
         return ctx
     case = next(c for c in cases if c.matter == k.matter)
     spec = matters.spec(k.matter)
-    if doc_key.startswith("refusal-"):
+    ctx["addressee"] = spec.addressee(case) if spec.addressee else None
+    if doc_key.startswith(("refusal-", "rejection-")):
         ctx["case"] = matter_view(case)
         ctx["subject"] = spec.refusal_subject(case) if spec.refusal_subject else []
+        ctx["advice"] = spec.refusal_advice
+        ctx["remedy"] = policy.remedy.model_dump()
         if spec.refusal_context:
             ctx |= spec.refusal_context(session, case)
     else:
@@ -96,8 +122,44 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
         decision = _decision(session, case)
         ctx["decision"] = None if decision is None else {
             "approved": decision.approved, "by": decision.decided_by, "comment": decision.comment or "",
-            "at": local(decision.decided_at).strftime("%Y年%m月%d日")}
+            "at": local(decision.decided_at).date().isoformat()}
     return ctx
+
+
+def notice_number(session: Session, app: Application, doc_key: str) -> str:
+    """The notice's 文号 from the register (allocated by `allocate_notice_numbers`)."""
+    row = session.exec(select(NoticeNumber).where(NoticeNumber.application_id == app.id,
+                                                  NoticeNumber.doc_key == doc_key)).first()
+    if row is None:
+        return ""
+    return load_policy().document_number.format(year=row.year, serial=row.serial)
+
+
+def allocate_notice_numbers(session: Session, app: Application) -> None:
+    """A 文号 for every notice the application is due that has none yet: the next serial of the
+    issue year. Two processes taking the same serial: the unique (year, serial) refuses the second,
+    which takes the next one."""
+    cases = matter_cases(session, app.id)
+    have = set(session.exec(select(NoticeNumber.doc_key).where(NoticeNumber.application_id == app.id)).all())
+    have |= set(session.exec(select(Document.doc_key).where(Document.application_id == app.id)).all())
+    for key in due_documents(app, cases):
+        if not kind(key).official or key in have:
+            continue
+        year = int(_issued_on(session, app, key, cases)[:4])
+        for attempt in range(50):
+            last = session.exec(select(NoticeNumber.serial).where(NoticeNumber.year == year)
+                                .order_by(NoticeNumber.serial.desc())).first() or 0
+            try:
+                with session.begin_nested():
+                    session.add(NoticeNumber(year=year, serial=last + 1, application_id=app.id, doc_key=key))
+                    session.flush()
+                break
+            except IntegrityError:
+                if session.exec(select(NoticeNumber).where(NoticeNumber.application_id == app.id,
+                                                           NoticeNumber.doc_key == key)).first():
+                    break                       # another process numbered this very notice
+        else:
+            raise RuntimeError(f"文号分配失败：{app.application_no} {key}")
 
 
 def packet_context(session: Session, app: Application, doc_key: str, parts: list[Document]) -> dict:
@@ -162,6 +224,13 @@ def _record(session: Session, app: Application, due: _Due, rendered: docs.Render
 
 
 def _issue(application_id: uuid.UUID, *, read, write) -> list[Document]:
+    with read() as session:
+        app = session.get(Application, application_id)
+        needs_numbers = any(kind(k).official and _existing(session, app, k) is None
+                            for k in due_documents(app, matter_cases(session, app.id)))
+    if needs_numbers:
+        with write() as session:
+            allocate_notice_numbers(session, session.get(Application, application_id))
     with read() as session:
         app = session.get(Application, application_id)
         plans = [p for k in due_documents(app, matter_cases(session, app.id)) if (p := _plan(session, app, k))]

@@ -142,6 +142,7 @@ class Posting(SQLModel, table=True):
     headcount: int
     veteran_preferred: bool = False
     valid_until: dt.date
+    contact: str | None = Field(default=None, max_length=100)     # 联系人及电话, printed on the job list
 
 
 class Fair(SQLModel, table=True):
@@ -319,6 +320,19 @@ class Document(SQLModel, table=True):
     path: str
     pages: int
     size_bytes: int
+    created_at: dt.datetime = _ts()
+
+
+class NoticeNumber(SQLModel, table=True):
+    """The register of 文号: one serial per year for every 通知书/告知书, allocated once, before the
+    notice is rendered (so a re-render prints the same number)."""
+    __tablename__ = "notice_numbers"
+    __table_args__ = (UniqueConstraint("year", "serial"), UniqueConstraint("application_id", "doc_key"))
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    serial: int
+    application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
+    doc_key: str = Field(max_length=48)
     created_at: dt.datetime = _ts()
 
 

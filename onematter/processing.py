@@ -106,7 +106,7 @@ def record_decision(session: Session, application_no: str, *, matter: str | None
         case.reason_code = case.reason = None
     else:
         case.reason_code = "rejected_by_supervisor"
-        case.reason = f"经审核不予通过。审核意见：{comment.strip()}"
+        case.reason = f"经审核，不予确认。审核意见：{comment.strip()}"
         case.rule = spec.rejection_rule(load_policy())
     case.details = {**case.details, "decided_by": by, "decided_at": now().isoformat(timespec="seconds"),
                     "comment": comment}

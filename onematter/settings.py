@@ -24,8 +24,10 @@ class Settings(BaseSettings):
     issuing_body: str = "平湖市退役军人事务局"
     service_centre: str = "平湖市退役军人服务中心"
     document_base_url: str = "http://127.0.0.1:4300/documents"
+    public_base_url: str = "http://127.0.0.1:4300"   # where /verify is served: the QR codes point there
     decision_wait_seconds: int = 8 * 3600     # how long a decision run waits for the form
     stuck_after_minutes: int = 10             # an application still received/processing after this is resumed
+    fonts_dir: Path | None = None            # the cut faces (default ~/.cache/onematter/fonts)
 
     @property
     def resolved_database_url(self) -> str:

@@ -44,3 +44,26 @@ def _document_number(data: bytes) -> str | None:
         return None
     found = NUMBER.search(text.replace(" ", ""))
     return found.group(0) if found else None
+
+
+def verify_code(session: Session, document_no: str, code: str) -> dict:
+    """A document number and verification code as printed (or carried by the QR code): genuine,
+    altered (the number is registered with another code) or unknown. Only the document's title
+    and date are revealed, never whom it concerns."""
+    from onematter.settings import local
+    number = (document_no or "").strip().upper()
+    given = (code or "").strip().upper().replace(" ", "")
+    doc = session.exec(select(Document).where(Document.document_no == number)).first() if number else None
+    if doc is None:
+        return {"result": "unknown", "document_no": number,
+                "message": "未找到该文书编号：不是本系统出具的文书，或编号有误"}
+    issued = (doc.context or {}).get("doc", {}).get("issued_on") or local(doc.created_at).date().isoformat()
+    facts = {"document_no": number, "title": doc.title, "issued_on": issued}
+    if given == doc.verification_code.replace(" ", ""):
+        return {"result": "genuine", **facts, "message": f"真实文书：{doc.title}，出具日期 {_cn(issued)}"}
+    return {"result": "altered", **facts,
+            "message": f"文书编号 {number}（{doc.title}）确有登记，但核验码不符：文书可能已被修改，请以原件为准"}
+
+
+def _cn(iso: str) -> str:
+    return f"{iso[:4]}年{int(iso[5:7])}月{int(iso[8:10])}日"

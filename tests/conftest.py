@@ -123,7 +123,7 @@ def prefect():
 
 
 SLOW_FIRST = ("test_served.py", "test_several_clerks", "test_cli_apply_decide_by_matter", "test_real_command",
-              "test_samples_render")
+              "test_samples_render", "test_signable_documents")
 
 
 def pytest_collection_modifyitems(session, config, items):

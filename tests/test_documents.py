@@ -66,7 +66,8 @@ def test_cjk_font_embedded_and_page_counts(issued):
     for key, row in rows.items():
         reader = PdfReader(row.path)
         assert len(reader.pages) == row.pages
-        assert any("NotoSansCJK" in f.replace("-", "") for f in _fonts(reader)), key
+        # the cut face (onematter fonts) or, without it, the full one
+        assert any("NotoSansCJK" in f.replace("-", "") or "OM-Sans" in f for f in _fonts(reader)), key
         if not key.startswith("packet"):
             assert row.pages <= 2, key
     packet = rows["packet-intake"]
@@ -150,8 +151,9 @@ def test_verify_genuine_altered_and_unknown(issued, session, tmp_path):
 def _minimal_context(name: str) -> dict:
     return {
         "doc": {"key": "receipt", "title": "受理回执", "number": "PHYJS-20261130-0001-02", "issuing_body": "平湖市退役军人事务局",
-                "service_centre": "平湖市退役军人服务中心", "policy_version": "t", "qr": False,
-                "issued_on": "2026-11-30"},
+                "service_centre": "平湖市退役军人服务中心", "policy_version": "t", "qr": False, "official": False,
+                "wenhao": "", "verify_url": "http://127.0.0.1:4300/verify", "issued_on": "2026-11-30"},
+        "centre": {"name": "平湖市退役军人服务中心", "address": "地址", "phone": "0573-85000000", "hours": "工作日"},
         "application": {"no": "PHYJS-20261130-0001", "date": "2026-11-30", "deadline": "2026-12-14",
                         "status": "completed", "status_label": "已办结", "staff": "王珏", "station": "中心", "town": "当湖街道"},
         "applicant": {"name": name, "id_number": "330482199203151217", "sex": "男", "birth_date": "1992-03-15",
@@ -171,13 +173,29 @@ def test_a_lost_file_is_reissued_byte_identical(issued, session):
     assert Path(row.path).read_bytes() == original
 
 
-def test_samples_render_every_document_kind(env, tmp_path):
-    from onematter.dossier import kinds
-    from onematter.samples import render_samples
-    paths = render_samples(tmp_path / "samples")
-    names = {p.name for p in paths}
-    for key, number in ((k.key, k.number) for k in kinds().values()):
-        if key in ("refusal-training", "refusal-job_fair"):
-            continue          # no sample case is refused these (seats and fairs are open)
-        assert f"{number:02d}-{key}.pdf" in names, key
-    assert all(PdfReader(p).pages for p in paths)
+def test_a_waitlisted_fair_place_gets_a_waitlist_notice_not_a_ticket(session, catalogue, form):
+    from onematter.cases import matter_cases, settle_application
+    from onematter.models import Fair
+    from onematter.processing import process_matter
+    from tests.conftest import make_id
+    fair = session.exec(select(Fair).where(Fair.code == "ZP-01")).one()
+    fair.capacity_offline = 1
+    session.add(fair)
+    session.commit()
+    docs_of = {}
+    for n in (1, 2):
+        f = {**form, "idempotency_key": f"fair-{n}", "matters": {"job_fair": {"fair": "ZP-01"}},
+             "applicant": {**form["applicant"], "id_number": make_id("19900101", seq=f"{100 + n}")}}
+        app, _ = submit_application(session, parse_intake(f), actor="t")
+        for c in matter_cases(session, app.id):
+            process_matter(session, c.id)
+        settle_application(session, app, actor="t")
+        issue_all(session, app.id)
+        session.commit()
+        docs_of[n] = {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id))}
+    assert "job_fair" in docs_of[1] and "job_fair_waitlist" not in docs_of[1]
+    assert "job_fair" not in docs_of[2]
+    text = "".join(p.extract_text() for p in PdfReader(docs_of[2]["job_fair_waitlist"].path).pages)
+    text = "".join(text.split())
+    assert "招聘会候补通知" in text and "候补位次为第1位" in text and "本通知不是入场凭证" in text
+    assert "入场凭证" not in text.replace("本通知不是入场凭证", "").replace("为您出具入场凭证", "")

@@ -119,8 +119,11 @@ def test_rejected_loan_gets_a_notice_with_the_comment(session, catalogue, loan_f
     view = application_view(session, app)
     loan = view["matters"][1]
     assert (loan["status"], loan["reason_code"]) == ("rejected", "rejected_by_supervisor")
-    text = _text({d["kind"]: d for d in view["documents"]}["refusal-startup_loan"]["path"])
-    assert "经营场所未落实" in text and "钱科长" in text
+    kinds = {d["kind"]: d for d in view["documents"]}
+    assert "refusal-startup_loan" not in kinds            # not a 不予受理: a 审核不予确认 after review
+    text = _text(kinds["rejection-startup_loan"]["path"])
+    assert "贴息审核不予确认通知书" in text and "经营场所未落实" in text and "钱科长" in text
+    assert "抄送：平湖农村商业银行" in text
 
 
 @pytest.mark.parametrize("loan,field", [
@@ -187,4 +190,4 @@ def test_cli_apply_decide_by_matter_and_decide_without_matter(prefect, db, catal
     statuses = {m["matter"]: m["status"] for m in json.loads(out)["matters"]}
     assert code == 0 and statuses["startup_loan"] == "rejected" and json.loads(out)["status"] == "completed"
     kinds = {d["kind"] for d in json.loads(out)["documents"]}
-    assert {"incentive_approval", "refusal-startup_loan", "completion", "packet"} <= kinds
+    assert {"incentive_approval", "rejection-startup_loan", "completion", "packet"} <= kinds

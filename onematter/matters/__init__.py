@@ -38,6 +38,8 @@ def _check(specs: list[MatterSpec]) -> None:
         kinds = [(d.number, d.key) for d in s.documents]
         if s.refusal_number is not None:
             kinds.append((s.refusal_number, f"refusal-{s.key}"))
+        if s.decision is not None and s.decision.rejection_number is not None:
+            kinds.append((s.decision.rejection_number, f"rejection-{s.key}"))
         for number, key in kinds:
             if number in numbers:
                 raise RuntimeError(f"文书序号 {number} 重复：{numbers[number]} 与 {key}")

@@ -64,7 +64,8 @@ def registration_context(session, case) -> dict:
     p = session.exec(select(Programme).where(Programme.code == case.details["programme"])).one()
     return {"programme": {"code": p.code, "level": p.level, "school": p.school, "major": p.major,
                           "intake": p.intake, "opens": p.opens.isoformat(), "closes": p.closes.isoformat()},
-            "rule": load_policy().citations["education"], "case": matter_view(case)}
+            "rule": load_policy().citations["education"], "case": matter_view(case),
+            "tuition": load_policy().education_tuition or ""}
 
 
 def sample_programmes(today: dt.date) -> list[dict]:
@@ -80,7 +81,7 @@ def sample_programmes(today: dt.date) -> list[dict]:
 SPEC = MatterSpec(
     key="education", order=20, title="学历教育提升", short="学历",
     request=EducationRequest,
-    labels={"registered": "报名成功", "refused": "不予受理"},
+    labels={"registered": "已登记报送", "refused": "不予受理"},
     transitions={"pending": frozenset({"registered", "refused"})},
     handle=handle,
     detail_keys=("programme",),
@@ -88,6 +89,8 @@ SPEC = MatterSpec(
     documents=(DocumentKind("education", 4, "学历提升教育报名登记表", "education/document.html",
                             frozenset({"registered"}), registration_context),),
     refusal_number=12,
+    refusal_subject=lambda case: [{"label": "报考专业编号", "value": case.request["programme"]}],
+    refusal_advice="取得相应学历或在专业报名时间内，可到受理窗口重新申请。",
     references=references,
     catalogue=(CatalogueList("programmes", ProgrammeIn, Programme, sample_programmes),),
 )

@@ -96,6 +96,11 @@ def refusal_subject(case) -> list[dict]:
     return [{"label": "用人单位", "value": f"{r['employer_name']}（{r['employer_code']}）"}]
 
 
+def addressee(case) -> dict:
+    """The incentive's notices go to the enterprise; the veteran gets a copy."""
+    return {"name": case.request["employer_name"], "enterprise": True}
+
+
 def schedule_lines(case) -> list[str]:
     d = case.details
     if "schedule" not in d:
@@ -121,11 +126,13 @@ SPEC = MatterSpec(
         DocumentKind("incentive_form", 7, "企业吸纳退役军人就业优惠政策申请表", "incentive_form/document.html",
                      frozenset({"pending_decision", "approved", "rejected"}), incentive_context),
         DocumentKind("incentive_approval", 8, "审核确认通知书", "incentive_approval/document.html",
-                     frozenset({"approved"}), incentive_context, dated_by_decision=True),
+                     frozenset({"approved"}), incentive_context, dated_by_decision=True, official=True),
     ),
     refusal_number=15,
     refusal_context=incentive_context,
     refusal_subject=refusal_subject,
-    decision=Decision(describe=describe, board=schedule_lines),
+    refusal_advice="招用条件发生变化的（如签订1年以上劳动合同并缴纳社会保险），用人单位可补充材料后重新申请。",
+    addressee=addressee,
+    decision=Decision(describe=describe, board=schedule_lines, rejection_number=17),
     policy_block="incentive", policy_model=IncentivePolicy,
 )

@@ -84,9 +84,13 @@ def handle(session, case, app, person) -> Outcome:
     return outcome.with_details(details)
 
 
+def _when(at: dt.datetime) -> str:
+    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
+
+
 def ticket_context(session, case) -> dict:
     f = session.exec(select(Fair).where(Fair.code == case.details["fair"])).one()
-    return {"fair": {"code": f.code, "name": f.name, "starts_at": local(f.starts_at).strftime("%Y年%m月%d日 %H:%M"),
+    return {"fair": {"code": f.code, "name": f.name, "starts_at": _when(local(f.starts_at)),
                      "venue": f.venue or "", "online_url": f.online_url or "", "employers": list(f.employers)},
             "rule": load_policy().citations["job_fair"],
             "registration": {"code": case.details["registration_code"], "mode": case.details.get("mode") or "线下",
@@ -116,8 +120,13 @@ SPEC = MatterSpec(
     detail_keys=("fair", "registration_code", "waitlist_position", "mode"),
     form_partial="job_fair/_request.html",
     documents=(DocumentKind("job_fair", 6, "招聘会入场凭证", "job_fair/document.html",
-                            frozenset({"registered", "waitlisted"}), ticket_context, qr=True),),
+                            frozenset({"registered"}), ticket_context, qr=True),
+               DocumentKind("job_fair_waitlist", 19, "招聘会候补通知", "job_fair/waitlist.html",
+                            frozenset({"waitlisted"}), ticket_context)),
     refusal_number=14,
+    refusal_subject=lambda case: [{"label": "招聘会", "value": case.request.get("fair") or "最近一场有名额的招聘会"},
+                                  {"label": "参会方式", "value": case.request.get("mode") or "线下"}],
+    refusal_advice="可选择其他尚未开始、仍有名额的招聘会场次，到受理窗口重新报名。",
     references=references,
     catalogue=(CatalogueList("fairs", FairIn, Fair, sample_fairs),),
 )

@@ -34,6 +34,7 @@ class PostingIn(Strict):
     headcount: int = Field(gt=0, le=1_000_000)
     veteran_preferred: bool = False
     valid_until: dt.date
+    contact: str | None = Field(default=None, max_length=100)     # 联系人及电话 (optional)
 
     _code = field_validator("employer_code")(lambda cls, v: normalise_credit_code(v))
 
@@ -94,8 +95,9 @@ def list_context(session, case) -> dict:
     postings = {p.code: p for p in session.exec(select(Posting).where(Posting.code.in_(codes))).all()}
     return {"postings": [
                 {"rank": i, "code": p.code, "employer": p.employer, "title": p.title, "category": p.category,
-                 "town": p.town, "salary": f"{p.salary_min:,}–{p.salary_max:,}", "education_min": p.education_min,
-                 "veteran_preferred": p.veteran_preferred, "valid_until": p.valid_until.isoformat()}
+                 "town": p.town, "salary": f"{p.salary_min}～{p.salary_max}元", "education_min": p.education_min,
+                 "veteran_preferred": p.veteran_preferred, "valid_until": p.valid_until.isoformat(),
+                 "contact": p.contact or ""}
                 for i, p in enumerate((postings[code] for code in codes), 1)],
             "case": matter_view(case), "push_limit": policy.job_push_limit,
             "rule": policy.citations["job_push"]}
@@ -106,10 +108,12 @@ def sample_postings(today: dt.date) -> list[dict]:
     return [
         {"code": "GW-001", "employer": "平湖示例汽车零部件有限公司", "employer_code": "91330482MA2B3C4D5Y",
          "title": "汽车装配技术员", "category": "制造", "town": "钟埭街道", "salary_min": 6000, "salary_max": 9000,
-         "education_min": "高中", "headcount": 5, "veteran_preferred": True, "valid_until": d(30)},
+         "education_min": "高中", "headcount": 5, "veteran_preferred": True, "valid_until": d(30),
+         "contact": "王经理 0573-85001001（示例）"},
         {"code": "GW-002", "employer": "乍浦示例物流有限公司", "employer_code": "91330482MA2B3C4D5Y",
          "title": "仓储主管", "category": "物流", "town": "乍浦镇", "salary_min": 7000, "salary_max": 10000,
-         "education_min": "大专", "headcount": 2, "veteran_preferred": False, "valid_until": d(20)},
+         "education_min": "大专", "headcount": 2, "veteran_preferred": False, "valid_until": d(20),
+         "contact": "李主管 0573-85001002（示例）"},
         {"code": "GW-003", "employer": "平湖示例安保服务有限公司", "employer_code": "91330482MA2B3C4D5Y",
          "title": "安保队长", "category": "安保", "town": "当湖街道", "salary_min": 5500, "salary_max": 8000,
          "education_min": "初中", "headcount": 3, "veteran_preferred": True, "valid_until": d(45)},

@@ -31,6 +31,7 @@ class DocumentKind:
     context: Callable[["Session", "MatterCase"], dict] | None = None   # what the template needs
     qr: bool = False
     dated_by_decision: bool = False   # issued on the supervisor's decision date
+    official: bool = False            # a 通知书/告知书: official typography and a 文号
 
 
 class DecisionForm(BaseModel):
@@ -46,6 +47,8 @@ class Decision:
     describe: Callable[["Session", "MatterCase"], list[str]]   # masked markdown lines for the form
     board: Callable[["MatterCase"], list[str]]                 # markdown lines (e.g. a schedule)
     rule: Callable[["Policy"], str] | None = None              # cited on a rejection; default: the block's citation
+    rejection_number: int | None = None      # document number of its 审核不予确认通知书
+    rejection_title: str = "审核不予确认通知书"
     form: type[DecisionForm] = DecisionForm
     waiting: str = "pending_decision"
     approved: str = "approved"
@@ -54,7 +57,7 @@ class Decision:
 
 DECISION_DETAIL_KEYS = ("decided_by", "decided_at", "comment")     # written by processing.record_decision
 # the statuses of a matter a supervisor decides: accepted for review, then approved or rejected
-DECIDED_LABELS = {"pending_decision": "待审核", "approved": "审核通过", "rejected": "审核不予通过", "refused": "不予受理"}
+DECIDED_LABELS = {"pending_decision": "待审核", "approved": "审核确认", "rejected": "审核不予确认", "refused": "不予受理"}
 DECIDED_TRANSITIONS = {"pending": frozenset({"pending_decision", "refused"}),
                        "pending_decision": frozenset({"approved", "rejected"})}
 
@@ -94,6 +97,8 @@ class MatterSpec:
     refusal_number: int | None = None           # document number of its 不予受理告知书
     refusal_context: Callable[["Session", "MatterCase"], dict] | None = None   # extra keys on its refusal
     refusal_subject: Callable[["MatterCase"], list[dict]] | None = None       # [{label, value}] rows
+    refusal_advice: str = "如条件发生变化，可到受理窗口重新申请。"          # what the person can do next
+    addressee: Callable[["MatterCase"], dict] | None = None   # {name, copy}: a notice not addressed to the applicant
     decision: Decision | None = None
     references: Callable[["Session", Any], dict[str, str]] | None = None  # unknown catalogue codes
     catalogue: tuple[CatalogueList, ...] = ()

@@ -128,7 +128,7 @@ def loan_context(session, case) -> dict:
 def refusal_subject(case) -> list[dict]:
     r = case.request
     return [{"label": "创业项目", "value": f"{r['business_name']}（{r['business_type']}）"},
-            {"label": "申请贷款", "value": f"{r['amount_yuan']:,} 元，{r['term_months']} 个月"}]
+            {"label": "申请贷款", "value": f"{r['amount_yuan']:,}元，{r['term_months']}个月"}]
 
 
 def schedule_lines(case) -> list[str]:
@@ -167,12 +167,14 @@ SPEC = MatterSpec(
         DocumentKind("loan_form", 9, "创业担保贷款贴息申请表", "loan_form/document.html",
                      frozenset({"pending_decision", "approved", "rejected"}), loan_context),
         DocumentKind("loan_approval", 10, "贴息确认通知书", "loan_approval/document.html",
-                     frozenset({"approved"}), loan_context, dated_by_decision=True),
+                     frozenset({"approved"}), loan_context, dated_by_decision=True, official=True),
     ),
     refusal_number=16,
     refusal_context=loan_context,
     refusal_subject=refusal_subject,
-    decision=Decision(describe=describe, board=schedule_lines),
+    refusal_advice="贷款金额、期限或创业项目调整后符合条件的，可到受理窗口重新申请。",
+    decision=Decision(describe=describe, board=schedule_lines, rejection_number=18,
+                      rejection_title="贴息审核不予确认通知书"),
     references=references,
     catalogue=(CatalogueList("banks", BankIn, Bank, sample_banks),),
     policy_block="startup_loan", policy_model=LoanPolicy,

@@ -70,8 +70,10 @@ def handle(session, case, app, person) -> Outcome:
 def confirmation_context(session, case) -> dict:
     from onematter.issuing import matter_view
     course = session.exec(select(Course).where(Course.code == case.details["course"])).one()
+    base = load_policy().training_bases.get(course.base)
     return {"course": {"code": course.code, "trade": course.trade, "mode": course.mode, "base": course.base,
-                       "start": course.start.isoformat(), "end": course.end.isoformat(), "hours": course.hours},
+                       "start": course.start.isoformat(), "end": course.end.isoformat(), "hours": course.hours,
+                       "address": base.address if base else "", "reporting": base.reporting if base else ""},
             "case": matter_view(case) | {"waitlist_position": case.details.get("waitlist_position")},
             "rule": load_policy().citations["training"]}
 
@@ -100,6 +102,8 @@ SPEC = MatterSpec(
     documents=(DocumentKind("training", 3, "职业技能培训报名确认书", "training/document.html",
                             frozenset({"enrolled", "waitlisted"}), confirmation_context),),
     refusal_number=11,
+    refusal_subject=lambda case: [{"label": "培训课程编号", "value": case.request["course"]}],
+    refusal_advice="可选择尚未开班、仍有名额的其他课程，到受理窗口重新报名。",
     references=references,
     catalogue=(CatalogueList("courses", CourseIn, Course, sample_courses),),
 )

@@ -22,6 +22,26 @@ class YearHolidays(BaseModel):
     workdays: list[dt.date] = Field(default_factory=list)
 
 
+class ServiceCentre(BaseModel):
+    address: str
+    phone: str
+    hours: str
+
+
+class Remedy(BaseModel):
+    review_body: str = "平湖市人民政府"
+    review_days: int = 60
+    review_law: str = "《中华人民共和国行政复议法》"
+    court: str = "有管辖权的人民法院"
+    litigation_months: int = 6
+    litigation_law: str = "《中华人民共和国行政诉讼法》第四十六条"
+
+
+class TrainingBase(BaseModel):
+    address: str
+    reporting: str
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="allow")      # matter blocks, typed by their modules
 
@@ -33,6 +53,11 @@ class Policy(BaseModel):
     job_push_limit: int
     citations: dict[str, str]
     holidays: dict[int, YearHolidays] = Field(default_factory=dict)
+    service_centre: ServiceCentre
+    document_number: str = "平退役军人〔{year}〕{serial}号"
+    remedy: Remedy = Field(default_factory=Remedy)
+    training_bases: dict[str, TrainingBase] = Field(default_factory=dict)
+    education_tuition: str | None = None
     _blocks: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def block(self, name: str, model: type[T]) -> T:

@@ -10,6 +10,10 @@ from typing import Any
 
 from onematter.rules import Outcome, education_rank, refused
 
+def _cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 # ---------------------------------------------------------------- 2.1 vocational training
 
 
@@ -18,7 +22,7 @@ def assess_training(
     today: dt.date, citation: str,
 ) -> Outcome:
     if today >= start:
-        return refused("enrolment_closed", f"该课程已于{start:%Y年%m月%d日}开班，报名已截止。可选择其他开班日期的课程。", citation)
+        return refused("enrolment_closed", f"该课程已于{_cn_date(start)}开班，报名已截止。", citation)
     if overlapping:
         return refused("overlapping_enrolment", "您已报名的另一门培训课程与该课程时间重叠，同一时间只能参加一门培训。", citation)
     if enrolled < capacity:
@@ -36,7 +40,7 @@ def assess_education(
     today: dt.date, citation: str,
 ) -> Outcome:
     if category not in SOLDIER_CATEGORIES:
-        return refused("not_veteran_soldier", "免费学历提升教育面向退役士兵（义务兵、军士），军官不在此项范围内。", citation)
+        return refused("not_veteran_soldier", f"您的退役类别为{category}。学历提升教育面向退役士兵（义务兵、军士），{category}不在此项范围内。", citation)
     if education_rank(education) >= education_rank(level):
         return refused("already_holds_level", f"您已具有{education}学历，不能再报名{level}层次。", citation)
     needed = "高中" if level == "大专" else "大专"
@@ -44,9 +48,9 @@ def assess_education(
         need_text = "高中（含中专、职高、技校）" if level == "大专" else "大专"
         return refused("education_prerequisite", f"报名{level}层次需具有{need_text}及以上学历，您的学历为{education}。", citation)
     if today < opens:
-        return refused("window_not_open", f"该专业报名将于{opens:%Y年%m月%d日}开始，请届时再申请。", citation)
+        return refused("window_not_open", f"该专业报名将于{_cn_date(opens)}开始，申请之日尚未开始报名。", citation)
     if today > closes:
-        return refused("window_closed", f"该专业报名已于{closes:%Y年%m月%d日}截止。", citation)
+        return refused("window_closed", f"该专业报名已于{_cn_date(closes)}截止。", citation)
     return Outcome(status="registered")
 
 
@@ -110,7 +114,7 @@ def assess_fair(
     if requested:
         fair = next(f for f in fairs if f.code == requested)
         if fair.starts_at <= now:
-            return refused("fair_started", "该场招聘会已开始或已结束，不能再报名。", citation), fair.code
+            return refused("fair_started", f"该场招聘会于{_cn_date(fair.starts_at.date())}{fair.starts_at:%H:%M}开始，报名已截止。", citation), fair.code
         if fair.capacity == 0:
             return refused("mode_unavailable", "该场招聘会不提供所选参会方式（线下/线上），请改选另一种方式。", citation), fair.code
         return _seat(fair), fair.code
@@ -169,18 +173,18 @@ def assess_incentive(
     cite = inc.citation
     if placement != "自主就业" or category not in SOLDIER_CATEGORIES:
         return refused("not_self_employed_soldier",
-                       "该政策适用于自主就业退役士兵（义务兵、军士）；您的退役类别或安置方式不在政策范围内。", cite)
+                       f"您的退役类别为{category}，安置方式为{placement}。该政策适用于安置方式为自主就业的退役士兵（义务兵、军士）。", cite)
     if not any(employer_code.startswith(p) for p in inc.accepted_code_prefixes):
-        return refused("not_enterprise", "用人单位的统一社会信用代码表明其不是企业，该政策仅适用于企业。", cite)
+        return refused("not_enterprise", f"用人单位的统一社会信用代码为{employer_code}，表明其不是企业；该政策仅适用于企业。", cite)
     if contract_end < add_years(contract_start, 1) - dt.timedelta(days=1):
-        return refused("contract_too_short", "劳动合同期限不足1年，不符合政策条件。", cite)
+        return refused("contract_too_short", f"劳动合同期限为{_cn_date(contract_start)}至{_cn_date(contract_end)}，不足1年。", cite)
     if month_index(social_insurance_start) > month_index(today):
-        return refused("social_insurance_not_started", "企业尚未为其缴纳社会保险，缴纳后可再申请。", cite)
+        return refused("social_insurance_not_started", f"社会保险缴纳起始月份为{social_insurance_start.year}年{social_insurance_start.month}月，申请时企业尚未为其缴纳社会保险。", cite)
     start = max(contract_start.replace(day=1), social_insurance_start.replace(day=1))
     if not (inc.period_start <= start <= inc.period_end):
         return refused("outside_policy_period",
-                       f"招用时间（{start:%Y年%m月}起同时签订合同并缴纳社保）不在政策执行期"
-                       f"{inc.period_start:%Y年%m月%d日}至{inc.period_end:%Y年%m月%d日}内。", cite)
+                       f"签订劳动合同并缴纳社会保险的起始月份为{start.year}年{start.month}月，不在政策执行期"
+                       f"{_cn_date(inc.period_start)}至{_cn_date(inc.period_end)}内。", cite)
     schedule = incentive_schedule(rate_yuan=inc.rate_yuan, start=start, contract_end=contract_end, months=inc.months)
     return Outcome(status="pending_decision", details={
         "rate_yuan": inc.rate_yuan,
@@ -192,9 +196,6 @@ def assess_incentive(
 
 # ---------------------------------------------------------------- 2.6 startup loan with interest subsidy
 
-
-def _cn_date(day: dt.date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def last_month(start: dt.date, months: int) -> dt.date:
@@ -229,11 +230,11 @@ def assess_startup_loan(
                        f"创业担保贷款贴息面向安置方式为{'、'.join(policy.placements)}的退役军人；"
                        f"您的安置方式为{placement}，不在此项范围内。", cite)
     if amount_yuan > policy.max_amount_yuan:
-        return refused("amount_over_limit", f"申请贷款金额{amount_yuan:,}元，超过贴息贷款额度上限"
-                                            f"{policy.max_amount_yuan:,}元。可按上限以内的金额重新申请。", cite)
+        return refused("amount_over_limit", f"申请贷款金额为{amount_yuan:,}元，超过贴息贷款额度上限"
+                                            f"{policy.max_amount_yuan:,}元。", cite)
     if term_months > policy.max_term_months:
-        return refused("term_over_limit", f"申请贷款期限{term_months}个月，超过贴息期限上限"
-                                          f"{policy.max_term_months}个月。可按上限以内的期限重新申请。", cite)
+        return refused("term_over_limit", f"申请贷款期限为{term_months}个月，超过贴息期限上限"
+                                          f"{policy.max_term_months}个月。", cite)
     if holds_open_loan:
         return refused("open_loan_exists", "您已有一笔正在审核或贴息期内的创业担保贷款，同一时间只能享受一笔贷款贴息。", cite)
     rate = policy.benchmark.rate_percent

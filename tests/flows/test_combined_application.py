@@ -72,16 +72,17 @@ def test_decision_issues_notice_completion_and_final_packet(prefect, session, ca
     approval = _text(docs["incentive_approval"].path)
     assert "李科长" in approval and "27,000" in approval
     completion = _text(docs["completion"].path)
-    for word in ("职业技能培训", "学历教育提升", "就业信息推送", "专场招聘会", "审核通过"):
+    for word in ("职业技能培训", "学历教育提升", "就业信息推送", "专场招聘会", "审核确认"):
         assert word in completion
     final = PdfReader(docs["packet"].path)
     assert len(final.pages) == 1 + sum(d.pages for k, d in docs.items() if not k.startswith("packet"))
 
 
-def test_rejection_issues_a_refusal_notice_with_the_comment(prefect, session, catalogue, form):
+def test_rejection_issues_a_review_notice_with_the_comment(prefect, session, catalogue, form):
     docs = _decided(session, form, approve=False, comment="社保缴纳记录与合同不符")
-    text = _text(docs["refusal-employer_incentive"].path)
-    assert "不予受理告知书" in text and "社保缴纳记录与合同不符" in text and "行政复议" in text
+    assert "refusal-employer_incentive" not in docs
+    text = _text(docs["rejection-employer_incentive"].path)
+    assert "审核不予确认通知书" in text and "社保缴纳记录与合同不符" in text and "行政复议" in text
 
 
 def test_final_packet_carries_the_documents_exactly_as_issued(prefect, session, catalogue, form):
