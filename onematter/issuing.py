@@ -195,8 +195,11 @@ def _plan(session: Session, app: Application, doc_key: str) -> _Due | None:
     existing = _existing(session, app, doc_key)
     if existing and Path(existing.path).is_file():
         return None
-    # a lost file is re-rendered from what was issued, so it comes back byte-identical
-    context = existing.context if existing and existing.context else build_context(session, app, doc_key)
+    # a lost file is re-rendered from what was issued, so it comes back byte-identical; a context
+    # stored before the document set changed (policy 2026.11-3 added contacts, 文号, remedies)
+    # no longer fits the templates and is built afresh
+    stored = existing.context if existing and existing.context else None
+    context = stored if stored and "centre" in stored else build_context(session, app, doc_key)
     return _Due(doc_key, kind(doc_key).title, kind(doc_key).template, context, document_path(app, doc_key))
 
 
