@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export ONEMATTER_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: demo test system-packages venv bench clean
+.PHONY: demo test system-packages test-packages venv bench clean
 
 system-packages:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
@@ -30,7 +30,16 @@ venv: system-packages $(BIN)/onematter
 demo: venv
 	$(BIN)/onematter demo
 
-test: venv
+# the staff page is tested in a real browser: Debian's chromium, driven by Playwright
+test-packages:
+	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  dpkg -s chromium >/dev/null 2>&1 || { echo "installing: chromium"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	else \
+	  command -v chromium >/dev/null || echo "!! install chromium (sudo apt-get install chromium)"; \
+	fi
+
+test: venv test-packages
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
 
 bench: venv
@@ -39,6 +48,7 @@ bench: venv
 	$(BIN)/python bench/served.py
 	$(BIN)/python bench/heartbeat.py
 	$(BIN)/python bench/hostile_inputs.py
+	$(BIN)/python bench/web.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/concurrent_apply.py --processes 20
 

@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
 
 def main() -> None:
@@ -31,28 +29,11 @@ def main() -> None:
     parser.add_argument("--concurrent", type=int, default=2)
     parser.add_argument("--per-submitter", type=int, default=5)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="onematter-bench-served-"))
-    os.environ["ONEMATTER_DATA_DIR"] = str(work)
-    for k in [k for k in os.environ if k.startswith("PREFECT_") and k != "PREFECT_API_DATABASE_CONNECTION_URL"]:
-        del os.environ[k]
-    os.environ["PREFECT_HOME"] = str(work / "prefect-server")
-
-    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.db import init_db, session_scope
-    from onematter.serve import free_port
-    from onematter.settings import today
-    init_db()
-    with session_scope() as s:
-        import_catalogue(s, parse_catalogue(sample_catalogue(today())))
-
-    port, docs_port = free_port(), free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port), "--docs-port",
-                             str(docs_port)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+    import stack
+    from onematter.db import session_scope
+    stack.prepare("onematter-bench-served-")
+    proc, port, _ = stack.start()
     try:
-        while "Ctrl-C" not in (line := proc.stdout.readline()):
-            if proc.poll() is not None:
-                raise SystemExit("serve failed: " + line)
         os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
         from onematter.cases import submit_application
         from onematter.cli import submit_to_deployment
@@ -93,8 +74,7 @@ def main() -> None:
         for name, value in rows:
             print(f"{name:<{width}}  {value}")
     finally:
-        os.killpg(proc.pid, signal.SIGINT)
-        proc.wait(60)
+        stack.stop(proc)
 
 
 if __name__ == "__main__":

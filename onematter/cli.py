@@ -13,11 +13,16 @@ import typer
 import yaml
 
 from onematter.embedded import prefect_defaults, served
+from onematter.submission import (  # noqa: F401  (re-exported: benches and tests call them here)
+    run_application_flow, run_documents_flow, submit_to_deployment, void_open_decision_runs,
+)
 from onematter.settings import get_settings
 
 app = typer.Typer(help="退役军人就业创业帮扶“一件事”联办", no_args_is_help=True, add_completion=False)
 catalog_app = typer.Typer(help="目录（培训课程、学历专业、岗位、招聘会）", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
+user_app = typer.Typer(help="工作人员账号（工作台登录）", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 
 DB_UNAVAILABLE = ("数据库暂时无法使用（无法连接，或等待其他操作释放锁超时），本次操作未完成，已保存的内容不受影响。"
@@ -149,69 +154,6 @@ def catalog_sample(file: Path) -> None:
     typer.echo(str(file))
 
 
-
-
-def submit_to_deployment(application_id, application_no: str, *, wait: bool) -> None:
-    """Submit through the `combined-application` deployment, idempotently (one run per
-    application, whatever the number of submissions); wait for the result unless told not to."""
-    from prefect.deployments import run_deployment
-
-    from onematter.cases import matter_cases
-    from onematter.db import session_scope
-    from onematter.models import Application
-    with session_scope() as session:
-        app_row = session.get(Application, application_id)
-        labels = [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
-    name, params = "combined-application/combined-application", {"application_id": str(application_id)}
-    key = f"application-{application_no}"
-    run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=0, as_subflow=False)
-    while run.state.is_final():
-        # work remains (we are only called then) but this key's run has ended: one new attempt per
-        # ended run, keyed by it, so repeated submissions still never start two runs
-        key = f"application-{application_no}-after-{run.id.hex[:8]}"
-        run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=0, as_subflow=False)
-    if wait:
-        run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=None,
-                             poll_interval=0.5, as_subflow=False)
-        if not run.state.is_completed():
-            raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
-
-
-def run_application_flow(application_id) -> None:
-    """Run the combined-application flow in this process (embedded default)."""
-    prefect_defaults()
-    import asyncio
-
-    from prefect import tags
-
-    from flows.combined_application import combined_application
-    from onematter.cases import matter_cases
-    from onematter.db import session_scope
-    from onematter.models import Application
-    with session_scope() as session:
-        app_row = session.get(Application, application_id)
-        labels = [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
-    from onematter.embedded import watch_children
-    watch_children()
-    with tags(*labels):
-        asyncio.run(combined_application(application_id=application_id))
-
-
-def run_documents_flow(application_id) -> None:
-    if served():
-        from prefect.deployments import run_deployment
-        run = run_deployment("issue-documents/issue-documents", parameters={"application_id": str(application_id)},
-                             timeout=None, poll_interval=0.5, as_subflow=False)
-        if not run.state.is_completed():
-            raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
-        return
-    prefect_defaults()
-    import asyncio
-
-    from flows.decision import issue_documents_flow
-    from onematter.embedded import watch_children
-    watch_children()
-    asyncio.run(issue_documents_flow(application_id=application_id))
 
 
 @app.command()
@@ -379,7 +321,7 @@ def decide(
     except (DecisionRefused, NotFound) as exc:
         _fail({"error": "decision_refused", "application_no": application_no, "message": str(exc)}, 2, str(exc), as_json)
     if served():
-        _void_open_decision_runs(app_row.application_no, matter, by)
+        void_open_decision_runs(app_row.application_no, matter, by, via="命令行")
     try:
         run_documents_flow(app_row.id)
     except Exception as exc:
@@ -389,29 +331,6 @@ def decide(
     with session_scope() as session:
         view = application_view(session, session.get(type(app_row), app_row.id))
     _emit(view) if as_json else _print_human(view)
-
-
-def _void_open_decision_runs(application_no: str, matter: str, by: str) -> None:
-    """A decision came from the CLI: the matter's decision form waiting in the UI is cancelled, visibly."""
-    import asyncio
-
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterState, \
-        FlowRunFilterStateType
-    from prefect.client.schemas.objects import StateType
-    from prefect.states import Cancelled
-
-    from flows.combined_application import decision_run_name
-
-    async def void() -> None:
-        async with get_client() as client:
-            runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                name=FlowRunFilterName(any_=[decision_run_name(application_no, matter)]),
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
-            for run in runs:
-                await client.set_flow_run_state(run.id, Cancelled(message=f"已由 {by} 通过命令行审核，本表单作废"),
-                                                force=True)
-    asyncio.run(void())
 
 
 @app.command()
@@ -437,14 +356,77 @@ def verify(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
 
 @app.command()
 def serve(port: int = typer.Option(4200, help="Prefect server/UI port (loopback)"),
-          docs_port: int = typer.Option(4300, help="read-only document endpoint port")) -> None:
-    """Start the served stack: Prefect server + every deployment + documents, until Ctrl-C."""
+          web_port: int = typer.Option(4300, "--web-port", "--docs-port",
+                                       help="staff page port (also /documents and /verify; --docs-port: old name)")) -> None:
+    """Start the served stack: Prefect server + every deployment + the staff page, until Ctrl-C."""
     from onematter.serve import serve as run_serve
     _db()
     try:
-        run_serve(port=port, docs_port=docs_port, echo=typer.echo)
+        run_serve(port=port, web_port=web_port, echo=typer.echo)
     except KeyboardInterrupt:
         typer.echo("已停止")
+
+
+@user_app.command("add")
+@_guarded
+def user_add(username: str,
+             name: str = typer.Option(..., "--name", help="姓名（打印在受理回执上）"),
+             role: str = typer.Option(..., "--role", help="window（窗口人员）或 supervisor（审核人员）"),
+             station: str = typer.Option(..., "--station", help="所属网点"),
+             password_stdin: bool = typer.Option(False, "--password-stdin", help="从标准输入读取密码"),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Create a staff account for the staff page."""
+    from onematter.accounts import AccountError, add_user
+    from onematter.db import session_scope
+    password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt("密码", hide_input=True,
+                                                                                          confirmation_prompt=True)
+    _db()
+    try:
+        with session_scope() as session:
+            user = add_user(session, username=username, name=name, role=role, station=station, password=password)
+            out = {"username": user.username, "name": user.name, "role": user.role, "station": user.station}
+    except AccountError as exc:
+        _fail({"error": "invalid_user", "fields": {exc.field: str(exc)}}, 2, f"{exc.field}：{exc}", as_json)
+    _emit(out) if as_json else typer.echo(f"已创建账号 {out['username']}（{out['name']}，{out['station']}）")
+
+
+@user_app.command("list")
+@_guarded
+def user_list(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List staff accounts."""
+    from sqlmodel import select
+
+    from onematter.accounts import ROLES
+    from onematter.db import session_scope
+    from onematter.models import StaffUser
+    if not _db_ready(as_json):
+        _emit([]) if as_json else None
+        return
+    with session_scope(readonly=True) as session:
+        users = [{"username": u.username, "name": u.name, "role": u.role, "station": u.station, "active": u.active}
+                 for u in session.exec(select(StaffUser).order_by(StaffUser.username)).all()]
+    if as_json:
+        _emit(users)
+        return
+    for u in users:
+        typer.echo(f"{u['username']:<16} {u['name']:<8} {ROLES[u['role']]:<6} {u['station']}"
+                   f"{'' if u['active'] else '（已停用）'}")
+
+
+@user_app.command("disable")
+@_guarded
+def user_disable(username: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Disable a staff account (it can no longer sign in; its past actions keep its name)."""
+    from onematter.accounts import AccountError, disable_user
+    from onematter.db import session_scope
+    _db()
+    try:
+        with session_scope() as session:
+            user = disable_user(session, username)
+            out = {"username": user.username, "active": user.active}
+    except AccountError as exc:
+        _fail({"error": "invalid_user", "fields": {exc.field: str(exc)}}, 2, str(exc), as_json)
+    _emit(out) if as_json else typer.echo(f"已停用账号 {out['username']}")
 
 
 @app.command()

@@ -24,6 +24,25 @@ def _json(default=dict) -> Any:
     return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
 
 
+# ------------------------------------------------------------------ staff
+
+
+class StaffUser(SQLModel, table=True):
+    """A window clerk or a supervisor who signs in to the staff page (onematter user add)."""
+    __tablename__ = "staff_users"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    username: str = Field(max_length=32, unique=True, index=True)
+    name: str = Field(max_length=30)
+    role: str = Field(max_length=16)               # window | supervisor
+    station: str = Field(max_length=60)
+    password_hash: str
+    active: bool = True
+    failed_logins: int = 0                         # since the last success
+    locked_until: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_login_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: dt.datetime = _ts()
+
+
 # ------------------------------------------------------------------ people and applications
 
 

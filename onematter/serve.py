@@ -82,7 +82,7 @@ def _terminate(signum, frame):  # SIGTERM (a service manager) stops the stack li
     raise KeyboardInterrupt
 
 
-def serve(*, port: int = 4200, docs_port: int = 4300, echo=print) -> None:
+def serve(*, port: int = 4200, web_port: int = 4300, echo=print) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     # Ctrl-C always stops the stack: a process started in the background by a non-interactive shell
     # (or under a test runner's worker) inherits SIGINT ignored, and Python then leaves it ignored
@@ -100,9 +100,11 @@ def serve(*, port: int = 4200, docs_port: int = 4300, echo=print) -> None:
                        "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
         if auth:
             os.environ["PREFECT_API_AUTH_STRING"] = auth
-        os.environ.setdefault("ONEMATTER_DOCUMENT_BASE_URL", f"http://127.0.0.1:{docs_port}/documents")
+        os.environ.setdefault("ONEMATTER_DOCUMENT_BASE_URL", f"http://127.0.0.1:{web_port}/documents")
+        os.environ.setdefault("ONEMATTER_PUBLIC_BASE_URL", f"http://127.0.0.1:{web_port}")
+        os.environ.setdefault("ONEMATTER_PREFECT_UI_URL", f"http://127.0.0.1:{port}")
         get_settings.cache_clear()
-        _start_documents(docs_port)
+        _start_web(web_port)
         deployments = runner_deployments()
 
         def announce() -> None:  # once every deployment is registered, say the stack is ready
@@ -118,7 +120,8 @@ def serve(*, port: int = 4200, docs_port: int = 4300, echo=print) -> None:
                 time.sleep(0.3)
             echo(f"Prefect UI:   http://127.0.0.1:{port}")
             echo(f"PREFECT_API_URL={api_url}")
-            echo(f"文书服务:     http://127.0.0.1:{docs_port}/documents/")
+            echo(f"工作台: http://127.0.0.1:{web_port}/")
+            echo(f"文书服务:     http://127.0.0.1:{web_port}/documents/（需登录）  文书核验: http://127.0.0.1:{web_port}/verify")
             echo(f"已部署：{'、'.join(sorted(names))}")
             echo("按 Ctrl-C 停止（服务器、部署和文书服务一并停止）")
             sys.stdout.flush()
@@ -135,9 +138,11 @@ def serve(*, port: int = 4200, docs_port: int = 4300, echo=print) -> None:
                 os.killpg(server.pid, signal.SIGKILL)
 
 
-def _start_documents(port: int) -> None:
+def _start_web(port: int) -> None:
+    """The staff page (with /documents and /verify) on loopback. Access logs stay off: a URL may
+    carry a search term."""
     import uvicorn
 
-    from onematter.web.documents import create_app
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning")
-    threading.Thread(target=uvicorn.Server(config).run, daemon=True, name="documents").start()
+    from onematter.web.app import create_app
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    threading.Thread(target=uvicorn.Server(config).run, daemon=True, name="web").start()

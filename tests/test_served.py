@@ -21,6 +21,10 @@ from onematter.serve import free_port, load_deployments
 from tests.conftest import REPO, TODAY
 
 ID_NUMBER, MOBILE, NAME = "330482199203151217", "13905731234", "陆建军"
+WEB_ID, WEB_MOBILE, WEB_NAME = "330482198808083152", "13857300808", "韩卫东"
+PASSWORD = "staff-pass-1"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 
 @pytest.fixture
@@ -42,7 +46,8 @@ def stack(db, catalogue, env, tmp_path):
     api = f"http://127.0.0.1:{port}/api"
     _wait(lambda: len(_post(api, "/deployments/filter", {})) == len(load_deployments()), 60)
     client_env = environ | {"PREFECT_API_URL": api}
-    yield {"api": api, "env": client_env, "home": tmp_path / "prefect-server", "docs_port": docs_port, "proc": proc}
+    yield {"api": api, "env": client_env, "home": tmp_path / "prefect-server", "docs_port": docs_port, "proc": proc,
+           "output": output}
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -114,9 +119,13 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     text = summary[-1]["data"]
     assert "陆**" in text and "330482********1217" in text and "待审核" in text and "27,000" in text
     link = next(part.split("](", 1)[1].split(")", 1)[0] for part in text.split("[") if "受理回执" in part)
-    pdf = httpx.get(link, timeout=10)
+    assert httpx.get(link, timeout=10).status_code == 303              # documents need a staff login
+    _add_user(stack, "wangjue", "王珏", "window")
+    _add_user(stack, "lik", "李科长", "supervisor")
+    staff = _signed_in(stack, "wangjue")
+    pdf = staff.get(link)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert httpx.get(f"http://127.0.0.1:{stack['docs_port']}/documents/..%2F..%2Fetc/passwd").status_code == 404
+    assert staff.get(f"{_web(stack)}/documents/..%2F..%2Fetc/passwd").status_code == 404
     table = _post(api, "/artifacts/filter", {"artifacts": {"key": {"any_": [f"{key}-matters"]}}})
     assert table[0]["type"] == "table"
 
@@ -187,6 +196,9 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     assert loan_view["details"]["decided_by"] == "钱科长" and loan_view["details"]["subsidy_total_yuan"] == 27000
     assert {"loan_approval", "incentive_approval", "completion", "packet"} <= {d["kind"] for d in done["documents"]}
 
+    # the staff page in a real browser: a third person applies at the window, a supervisor decides
+    _staff_page_in_a_browser(stack, session)
+
     # nothing personal anywhere in Prefect: API answers and the server's database file
     dumps = [json.dumps(_post(api, path, {}), ensure_ascii=False) for path in
              ("/flow_runs/filter", "/task_runs/filter", "/logs/filter", "/artifacts/filter", "/deployments/filter")]
@@ -199,7 +211,7 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     dumps.append(json.dumps(events, ensure_ascii=False))
     blob = "\n".join(dumps)
     raw = b"".join(p.read_bytes() for p in Path(stack["home"]).rglob("*") if p.is_file())
-    for secret in (ID_NUMBER, MOBILE, NAME):
+    for secret in (ID_NUMBER, MOBILE, NAME, WEB_ID, WEB_MOBILE, WEB_NAME):
         assert secret not in blob, secret
         assert secret.encode() not in raw, secret
 
@@ -229,3 +241,132 @@ def test_basic_auth_is_switched_on_when_configured(env, tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(60)
+
+
+def _web(stack) -> str:
+    return f"http://127.0.0.1:{stack['docs_port']}"
+
+
+def _add_user(stack, username: str, name: str, role: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "onematter.cli", "user", "add", username, "--name", name, "--role", role,
+                           "--station", "平湖市退役军人服务中心", "--password-stdin"], input=PASSWORD + "\n", cwd=REPO,
+                          env=stack["env"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _signed_in(stack, username: str) -> httpx.Client:
+    import re
+    client = httpx.Client(base_url=_web(stack), timeout=30)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    r = client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token, "next": "/"})
+    assert r.status_code == 303, r.text
+    return client
+
+
+def _fill_form(page, id_number: str, employer_code: str) -> None:
+    page.fill('[name="applicant.id_number"]', id_number)
+    page.fill('[name="applicant.name"]', WEB_NAME)
+    page.fill('[name="applicant.mobile"]', WEB_MOBILE)
+    page.fill('[name="applicant.discharge_date"]', "2025-09-01")
+    page.select_option('[name="applicant.category"]', "军士")
+    page.select_option('[name="applicant.placement"]', "自主就业")
+    page.select_option('[name="applicant.education"]', "高中")
+    page.select_option('[name="applicant.town"]', "钟埭街道")
+    page.fill('[name="applicant.intentions.categories"]', "制造")
+    page.check('[name="applicant.intentions.towns"][value="钟埭街道"]')
+    for matter in ("training", "job_push", "job_fair", "employer_incentive"):
+        page.check(f'[name="matters.{matter}"]')
+    page.select_option('[name="matters.training.course"]', "PX-DZSW-01")
+    page.fill('[name="matters.employer_incentive.employer_name"]', "平湖示例汽车零部件有限公司")
+    page.fill('[name="matters.employer_incentive.employer_code"]', employer_code)
+    page.fill('[name="matters.employer_incentive.position"]', "装配工")
+    page.fill('[name="matters.employer_incentive.contract_start"]', "2026-04-01")
+    page.fill('[name="matters.employer_incentive.contract_end"]', "2029-03-31")
+    page.fill('[name="matters.employer_incentive.social_insurance_start"]', "2026-04")
+    page.check('[name="consent"]')
+
+
+def _staff_page_in_a_browser(stack, session) -> None:
+    """Log in, a field error for a bad ID number and a bad credit code with the typed values kept,
+    submit, watch the matters settle, open the packet and read it back, resubmit without a second
+    application, decide the incentive as a supervisor, verify a document on /verify."""
+    import io
+
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+    web, api = _web(stack), stack["api"]
+    assert f"工作台: {web}/" in "".join(stack["output"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="zh-CN").new_page()
+        page.goto(f"{web}/applications/new")                              # → the login page first
+        page.fill("#username", "wangjue")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/applications/new")
+        _fill_form(page, WEB_ID[:-1] + "1", "91330482MA2B3C4D5X")         # wrong check characters
+        page.click("#submit-intake")
+        page.wait_for_selector('[data-error-for="applicant.id_number"]')
+        shown = {e.get_attribute("data-error-for") for e in page.query_selector_all(".error[data-error-for]")}
+        assert shown == {"applicant.id_number", "matters.employer_incentive.employer_code"}
+        assert page.input_value('[name="applicant.name"]') == WEB_NAME
+        assert page.input_value('[name="matters.employer_incentive.employer_code"]') == "91330482MA2B3C4D5X"
+        assert page.is_checked('[name="matters.job_fair"]')
+        page.fill('[name="applicant.id_number"]', WEB_ID)
+        page.fill('[name="matters.employer_incentive.employer_code"]', "91330482MA2B3C4D5Y")
+        fields = page.evaluate("""() => { const out = {};
+            new FormData(document.getElementById('intake-form')).forEach((v, k) => { out[k] = v; }); return out; }""")
+        page.click("#submit-intake")
+        page.wait_for_selector("#application-no")
+        no = page.inner_text("#application-no")
+        # the matters settle without a reload, then the packet's button appears
+        page.wait_for_selector("#packet-link", timeout=120_000)
+        page.wait_for_function("document.getElementById('app-status').textContent === '待审核'", timeout=60_000)
+        statuses = {r.get_attribute("data-matter"): r.query_selector("td.status").get_attribute("data-status")
+                    for r in page.query_selector_all("#matters tbody tr")}
+        assert statuses == {"training": "enrolled", "job_push": "pushed", "job_fair": "registered",
+                            "employer_incentive": "pending_decision"}
+        packet_url = page.evaluate("document.querySelector('#documents a').href.replace(/\\/[^/]*$/, '/29-packet-intake.pdf')")
+        packet = page.request.get(packet_url)
+        text = "".join(pg.extract_text() for pg in PdfReader(io.BytesIO(packet.body())).pages)
+        assert packet.ok and "受理文书清单" in text and no in text and "受理人" in text and "王珏" in text
+        # a browser resubmit of the same form: the same application, no second one
+        again = page.request.post(f"{web}/applications/new", form=fields, max_redirects=0)
+        assert again.status == 303 and again.headers["location"] == f"/applications/{no}"
+        assert len(_runs(api, f"一件事 {no}")) == 1
+
+        # the supervisor decides on the page; the waiting Prefect form is cancelled, visibly
+        form_name = f"审核 {no} 企业吸纳优惠"
+        _wait(lambda: [r for r in _runs(api, form_name) if r["state"]["type"] == "PAUSED"], 90)
+        boss = browser.new_context(locale="zh-CN").new_page()
+        boss.goto(f"{web}/decisions")
+        boss.fill("#username", "lik")
+        boss.fill("#password", PASSWORD)
+        boss.click("button[type=submit]")
+        boss.wait_for_url("**/decisions")
+        section = boss.locator(f'section.decision[data-no="{no}"]')
+        section.locator('input[value="approve"]').check()
+        section.locator("button[type=submit]").click()
+        boss.wait_for_url(f"**/applications/{no}")
+        boss.wait_for_function("document.getElementById('app-status').textContent === '已办结'", timeout=120_000)
+        _wait(lambda: _runs(api, form_name)[0]["state"]["type"] == "CANCELLED", 60)
+        assert "工作台" in _runs(api, form_name)[0]["state"]["message"]
+        session.rollback()
+        from onematter.models import Application, Document
+        row = session.exec(select(Application).where(Application.application_no == no)).one()
+        decision = session.exec(select(Decision).join(MatterCase, MatterCase.id == Decision.matter_case_id)
+                                .where(MatterCase.application_id == row.id)).one()
+        assert (decision.decided_by, decision.source, decision.approved) == ("李科长", "web", True)
+
+        # anyone verifies a document on /verify, with no login; nothing personal is shown
+        receipt = session.exec(select(Document).where(Document.application_id == row.id,
+                                                      Document.doc_key == "receipt")).one()
+        check = browser.new_context(locale="zh-CN").new_page()
+        check.goto(f"{web}/verify")
+        check.fill("#no", receipt.document_no)
+        check.fill("#code", receipt.verification_code)
+        check.click("form[method=get] button")
+        check.wait_for_selector("[data-result]")
+        assert check.get_attribute("[data-result]", "data-result") == "genuine"
+        assert WEB_NAME not in check.content() and WEB_ID not in check.content()
+        browser.close()

@@ -1,0 +1,160 @@
+// The staff page's few live parts, in plain JS: the form's draft and lookup, the case's progress,
+// the packet's print dialog. No build step, nothing fetched from outside.
+(function () {
+  "use strict";
+  var DRAFT = "onematter-draft";
+
+  function csrf() {
+    var input = document.querySelector('input[name="csrf_token"]');
+    return input ? input.value : "";
+  }
+
+  // ---- the one form
+  var form = document.getElementById("intake-form");
+  if (form) {
+    var hasErrors = document.querySelector("[data-error-for]") !== null;
+    var toggle = function () {
+      form.querySelectorAll("input[data-matter]").forEach(function (box) {
+        var fields = form.querySelector('[data-fields-for="' + box.dataset.matter + '"]');
+        if (fields) fields.hidden = !box.checked;
+      });
+    };
+    // what was typed survives an expired session or a reload (this tab only; cleared once accepted)
+    var save = function () {
+      var data = {};
+      new FormData(form).forEach(function (v, k) {
+        if (k === "csrf_token") return;
+        (data[k] = data[k] || []).push(v);
+      });
+      sessionStorage.setItem(DRAFT, JSON.stringify(data));
+    };
+    var restore = function () {
+      var raw = sessionStorage.getItem(DRAFT);
+      if (!raw || hasErrors) return;
+      var data = JSON.parse(raw);
+      Object.keys(data).forEach(function (k) {
+        form.querySelectorAll('[name="' + k + '"]').forEach(function (el) {
+          if (el.type === "checkbox" || el.type === "radio") el.checked = data[k].indexOf(el.value) >= 0;
+          else if (el.type !== "hidden" || k === "idempotency_key") el.value = data[k][0];
+        });
+      });
+    };
+    restore();
+    toggle();
+    form.addEventListener("change", function () { toggle(); save(); });
+    form.addEventListener("input", save);
+    form.addEventListener("submit", function () {
+      save();
+      var button = document.getElementById("submit-intake");
+      button.disabled = true;
+      button.textContent = "正在提交…";
+    });
+    var id = form.querySelector("[data-lookup]");
+    var looked = "";
+    id.addEventListener("input", function () {
+      var value = id.value.trim().toUpperCase();
+      if (value.length !== 18 || value === looked) return;
+      looked = value;
+      fetch("/persons/lookup", {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf()},
+        body: JSON.stringify({id_number: value})})
+        .then(function (r) { return r.ok ? r.json() : {found: false}; })
+        .then(function (answer) {
+          if (!answer.found) return;
+          var a = answer.applicant;
+          ["name", "mobile", "discharge_date", "category", "placement", "education", "town"].forEach(function (k) {
+            var el = form.querySelector('[name="applicant.' + k + '"]');
+            if (el && !el.value && a[k]) el.value = a[k];
+          });
+          var it = a.intentions || {};
+          var cats = form.querySelector('[name="applicant.intentions.categories"]');
+          if (cats && !cats.value && it.categories) cats.value = it.categories.join("、");
+          var salary = form.querySelector('[name="applicant.intentions.min_salary"]');
+          if (salary && !salary.value && it.min_salary != null) salary.value = it.min_salary;
+          (it.towns || []).forEach(function (t) {
+            var box = form.querySelector('[name="applicant.intentions.towns"][value="' + t + '"]');
+            if (box) box.checked = true;
+          });
+          var note = document.createElement("small");
+          note.className = "prefilled";
+          note.textContent = "已带出该申请人上次填写的信息，请核对";
+          id.parentNode.appendChild(note);
+          save();
+        });
+    });
+  }
+
+  // ---- an application: its matters settle while the veteran waits
+  var box = document.getElementById("case");
+  if (box) {
+    sessionStorage.removeItem(DRAFT);            // the form was accepted
+    var no = box.dataset.no;
+    var render = function (p) {
+      document.getElementById("app-status").textContent = p.status_label;
+      p.matters.forEach(function (m) {
+        var row = document.querySelector('#matters tr[data-matter="' + m.matter + '"]');
+        if (!row) return;
+        var cell = row.querySelector(".status");
+        cell.textContent = m.label;
+        cell.dataset.status = m.status;
+        row.querySelector(".reason").textContent = m.reason;
+        row.querySelector(".left").textContent = m.open ? (m.overdue ? "已超期" : m.left) : "—";
+      });
+      var list = document.getElementById("documents");
+      list.innerHTML = "";
+      p.documents.forEach(function (d) {
+        var li = document.createElement("li");
+        var t = document.createElement("span"); t.textContent = d.title; li.appendChild(t);
+        li.appendChild(document.createTextNode(" "));
+        [["打开", d.url, true], ["打印", d.url, true], ["下载", d.url + "?download=1", false]].forEach(function (l, i) {
+          if (i) li.appendChild(document.createTextNode(" · "));
+          var a = document.createElement("a"); a.href = l[1]; a.textContent = l[0];
+          if (l[2]) a.target = "_blank";
+          li.appendChild(a);
+        });
+        list.appendChild(li);
+      });
+      var packet = document.getElementById("packet-box");
+      if (p.packet && !document.getElementById("packet-link")) {
+        packet.innerHTML = "";
+        var para = document.createElement("p");
+        var a = document.createElement("a");
+        a.id = "packet-link"; a.className = "button"; a.target = "_blank";
+        a.href = "/applications/" + no + "/print"; a.textContent = "打印" + p.packet.title;
+        para.appendChild(a);
+        packet.appendChild(para);
+      }
+      document.getElementById("stuck").hidden = !p.stuck;
+      var body = document.querySelector("#timeline tbody");
+      body.innerHTML = "";
+      p.timeline.forEach(function (e) {
+        var tr = document.createElement("tr");
+        [e.at, e.who, e.what].forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
+        body.appendChild(tr);
+      });
+      var run = document.getElementById("run-link");
+      if (p.run_url) { run.href = p.run_url; run.hidden = false; }
+    };
+    var poll = function () {
+      fetch("/applications/" + encodeURIComponent(no) + "/progress", {credentials: "same-origin"})
+        .then(function (r) {
+          if (r.status === 303 || r.redirected) { window.location = "/login?next=" + encodeURIComponent(location.pathname); return null; }
+          return r.ok ? r.json() : null;
+        })
+        .then(function (p) {
+          if (p) render(p);
+          if (!p || !p.done) setTimeout(poll, 1000);
+        })
+        .catch(function () { setTimeout(poll, 3000); });
+    };
+    if (box.dataset.done !== "true") setTimeout(poll, 500);
+  }
+
+  // ---- the packet opens ready to print
+  var frame = document.getElementById("packet-frame");
+  if (frame) {
+    var printIt = function () { try { frame.contentWindow.focus(); frame.contentWindow.print(); } catch (e) { window.print(); } };
+    frame.addEventListener("load", function () { setTimeout(printIt, 300); });
+    document.getElementById("print-now").addEventListener("click", printIt);
+  }
+})();

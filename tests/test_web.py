@@ -1,0 +1,232 @@
+"""The staff page without a browser (FastAPI's TestClient, both databases): accounts, sign-in and
+its throttle, CSRF, the form's field errors with everything typed kept, one application per
+idempotency key, roles, finding cases, the public /verify. The page in a real browser against a
+real `onematter serve` is tests/test_served.py."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from onematter.models import Application, Event, StaffUser
+from tests.conftest import REPO, make_id
+
+PASSWORD = "window-pass-1"
+
+
+@pytest.fixture
+def users(session):
+    from onematter.accounts import add_user
+    add_user(session, username="wangjue", name="王珏", role="window", station="平湖市退役军人服务中心", password=PASSWORD)
+    add_user(session, username="lik", name="李科长", role="supervisor", station="平湖市退役军人服务中心", password=PASSWORD)
+    session.commit()
+
+
+@pytest.fixture
+def client(users, catalogue, monkeypatch):
+    """A client of the staff page. Handing an application to Prefect is recorded, not run: the
+    served test runs it for real."""
+    from onematter.web import routes
+    from onematter.web.app import create_app
+    handed: list[str] = []
+    monkeypatch.setattr(routes, "_process_if_needed", lambda app_id, no, force=False: handed.append(no))
+    c = TestClient(create_app())
+    c.handed = handed
+    return c
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(c: TestClient, username: str = "wangjue", password: str = PASSWORD):
+    token = _csrf(c.get("/login").text)
+    return c.post("/login", data={"username": username, "password": password, "csrf_token": token, "next": "/"},
+                  follow_redirects=False)
+
+
+def _form(c: TestClient, **over) -> dict:
+    page = c.get("/applications/new").text
+    data = {"csrf_token": _csrf(page),
+            "idempotency_key": re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1),
+            "applicant.name": "陆建军", "applicant.id_number": "330482199203151217", "applicant.mobile": "13905731234",
+            "applicant.discharge_date": "2025-09-01", "applicant.category": "军士", "applicant.placement": "自主就业",
+            "applicant.education": "高中", "applicant.town": "当湖街道",
+            "applicant.intentions.categories": "制造、安保", "applicant.intentions.towns": ["当湖街道", "钟埭街道"],
+            "matters.training": "on", "matters.training.course": "PX-QCWX-01",
+            "matters.employer_incentive": "on",
+            "matters.employer_incentive.employer_name": "平湖示例汽车零部件有限公司",
+            "matters.employer_incentive.employer_code": "91330482MA2B3C4D5Y",
+            "matters.employer_incentive.position": "汽车装配技术员",
+            "matters.employer_incentive.contract_start": "2026-04-01",
+            "matters.employer_incentive.contract_end": "2029-03-31",
+            "matters.employer_incentive.social_insurance_start": "2026-04",
+            "consent": "true"}
+    return data | over
+
+
+def test_pages_need_login_except_verify_and_login(client):
+    for path in ("/", "/applications/new", "/applications", "/decisions", "/applications/X-1",
+                 "/documents/PHYJS-20261130-0001/02-receipt.pdf"):
+        r = client.get(path, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
+    assert client.get("/verify").status_code == 200 and client.get("/login").status_code == 200
+    assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_sign_in_throttled_and_disabled_accounts_refused(client, session):
+    r = _login(client, password="wrong")
+    assert r.status_code == 401 and "用户名或密码不正确" in r.text
+    for _ in range(4):
+        _login(client, password="wrong")
+    r = _login(client)                                   # the right password, but locked now
+    assert r.status_code == 401 and "暂时锁定" in r.text
+    assert _login(client, "lik").status_code == 303     # other accounts are not affected
+    from onematter.accounts import disable_user
+    disable_user(session, "lik")
+    session.commit()
+    fresh = TestClient(client.app)
+    cookie = fresh.get("/login").headers["set-cookie"].lower()        # the session: signed, HttpOnly, SameSite
+    assert "httponly" in cookie and "samesite=lax" in cookie and "max-age=1800" in cookie
+    r = _login(fresh, "lik")
+    assert r.status_code == 401 and "已停用" in r.text
+
+
+def test_a_form_without_its_csrf_token_is_refused_with_everything_kept(client, session):
+    _login(client)
+    data = _form(client, csrf_token="forged")
+    r = client.post("/applications/new", data=data)
+    assert r.status_code == 400 and "安全校验未通过" in r.text
+    assert 'value="陆建军"' in r.text and 'value="91330482MA2B3C4D5Y"' in r.text
+    assert session.exec(select(Application)).all() == []
+    assert client.post("/logout", data={"csrf_token": "forged"}).status_code == 400
+
+
+def test_field_errors_next_to_their_fields_with_the_values_kept(client, session):
+    _login(client)
+    data = _form(client, **{"applicant.id_number": "330482199203151218",
+                            "matters.employer_incentive.employer_code": "91330482MA2B3C4D5X"})
+    r = client.post("/applications/new", data=data)
+    assert r.status_code == 422
+    errors = dict(re.findall(r'data-error-for="([^"]+)">([^<]+)<', r.text))
+    assert set(errors) == {"applicant.id_number", "matters.employer_incentive.employer_code"}
+    assert "校验位" in errors["applicant.id_number"] and "校验位" in errors["matters.employer_incentive.employer_code"]
+    assert 'value="330482199203151218"' in r.text and 'value="91330482MA2B3C4D5X"' in r.text
+    assert 'value="当湖街道" checked' in r.text and 'value="PX-QCWX-01" selected' in r.text
+    # the same messages as `onematter apply` (one validation)
+    from onematter.forms import FormError
+    from onematter.web.routes import form_to_intake
+    from onematter.intake import parse_intake
+    user = session.exec(select(StaffUser).where(StaffUser.username == "wangjue")).one()
+    with pytest.raises(FormError) as exc:
+        parse_intake(form_to_intake(_Multi(data), user)[0])
+    assert exc.value.fields == errors
+    assert session.exec(select(Application)).all() == []
+
+
+class _Multi(dict):
+    def getlist(self, key):
+        value = self[key]
+        return value if isinstance(value, list) else [value]
+
+
+def test_one_application_per_form_the_clerk_is_the_actor(client, session):
+    _login(client)
+    data = _form(client)
+    first = client.post("/applications/new", data=data, follow_redirects=False)
+    again = client.post("/applications/new", data=data, follow_redirects=False)   # double click, resubmit
+    assert first.status_code == again.status_code == 303 and first.headers["location"] == again.headers["location"]
+    apps = session.exec(select(Application)).all()
+    assert len(apps) == 1 and apps[0].staff_name == "王珏" and apps[0].station == "平湖市退役军人服务中心"
+    event = session.exec(select(Event).where(Event.application_id == apps[0].id)).first()
+    assert event.actor == "web:wangjue"
+    assert client.handed == [apps[0].application_no] * 2
+    page = client.get(first.headers["location"]).text
+    assert apps[0].application_no in page and "王珏（工作台）" in page and "330482********1217" in page
+
+
+def test_roles_and_finding_cases(client, session):
+    _login(client)
+    client.post("/applications/new", data=_form(client), follow_redirects=False)
+    other = _form(client, **{"applicant.name": "沈志强", "applicant.id_number": make_id("19910520", seq="313"),
+                             "applicant.town": "乍浦镇"})
+    client.post("/applications/new", data=other, follow_redirects=False)
+    assert client.get("/decisions").status_code == 403
+    rows = lambda html: re.findall(r'href="/applications/(PHYJS-[\d-]+)"', html)  # noqa: E731
+    assert len(rows(client.get("/applications").text)) == 2
+    assert len(rows(client.get("/applications", params={"q": "1217"}).text)) == 1
+    assert len(rows(client.get("/applications", params={"q": "沈志"}).text)) == 1
+    assert len(rows(client.get("/applications", params={"town": "乍浦镇"}).text)) == 1
+    assert len(rows(client.get("/applications", params={"matter": "education"}).text)) == 0
+    assert len(rows(client.get("/applications", params={"status": "received"}).text)) == 2
+    assert len(rows(client.get("/applications", params={"overdue": "1"}).text)) == 0
+    no = rows(client.get("/applications", params={"q": "1217"}).text)[0]
+    assert rows(client.get("/applications", params={"q": no}).text) == [no]
+    lookup = client.post("/persons/lookup", json={"id_number": "330482199203151217"},
+                         headers={"x-csrf-token": _csrf(client.get("/applications/new").text)}).json()
+    assert lookup["found"] and lookup["applicant"]["name"] == "陆建军" and lookup["applicant"]["town"] == "当湖街道"
+
+
+def test_verify_page_public_genuine_altered_unknown_without_personal_data(client, session, form):
+    from onematter.cases import matter_cases, settle_application, submit_application
+    from onematter.intake import parse_intake
+    from onematter.issuing import issue_all
+    from onematter.models import Document
+    from onematter.processing import process_matter
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    for c in matter_cases(session, app.id):
+        process_matter(session, c.id)
+    settle_application(session, app, actor="t")
+    issue_all(session, app.id)
+    session.commit()
+    receipt = session.exec(select(Document).where(Document.doc_key == "receipt")).one()
+    anonymous = TestClient(client.app)
+    r = anonymous.get("/verify", params={"no": receipt.document_no, "code": receipt.verification_code})
+    assert 'data-result="genuine"' in r.text and "受理回执" in r.text and "陆建军" not in r.text
+    r = anonymous.get("/verify", params={"no": receipt.document_no, "code": "AAAAA-BBBBB"})
+    assert 'data-result="altered"' in r.text
+    assert 'data-result="unknown"' in anonymous.get("/verify", params={"no": "X-1", "code": "y"}).text
+    with open(receipt.path, "rb") as fh:
+        r = anonymous.post("/verify", files={"file": ("receipt.pdf", fh, "application/pdf")})
+    assert 'data-result="genuine"' in r.text and "陆建军" not in r.text
+    r = anonymous.post("/verify", files={"file": ("x.pdf", b"%PDF-1.4 not ours", "application/pdf")})
+    assert 'data-result="unknown"' in r.text
+    assert anonymous.get(f"/documents/{app.application_no}/02-receipt.pdf", follow_redirects=False).status_code == 303
+    _login(client)
+    pdf = client.get(f"/documents/{app.application_no}/02-receipt.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_user_commands(env, db):
+    def run(*args, stdin=""):
+        p = subprocess.run([sys.executable, "-m", "onematter.cli", "user", *args], input=stdin, capture_output=True,
+                           text=True, cwd=REPO, env=_env(env, db))
+        return p.returncode, p.stdout
+    code, out = run("add", "zhaoyi", "--name", "赵一", "--role", "window", "--station", "乍浦镇服务站",
+                    "--password-stdin", "--json", stdin="long-enough-1\n")
+    assert code == 0 and json.loads(out) == {"username": "zhaoyi", "name": "赵一", "role": "window", "station": "乍浦镇服务站"}
+    code, out = run("add", "zhaoyi", "--name", "赵一", "--role", "window", "--station", "乍浦镇服务站",
+                    "--password-stdin", "--json", stdin="long-enough-1\n")
+    assert code == 2 and json.loads(out)["fields"]["username"] == "用户名 zhaoyi 已存在"
+    code, out = run("add", "qianer", "--name", "钱二", "--role", "boss", "--station", "x", "--password-stdin", "--json",
+                    stdin="long-enough-1\n")
+    assert code == 2 and "role" in json.loads(out)["fields"]
+    code, out = run("add", "qianer", "--name", "钱二", "--role", "window", "--station", "x", "--password-stdin",
+                    "--json", stdin="short\n")
+    assert code == 2 and "密码至少" in json.loads(out)["fields"]["password"]
+    code, out = run("disable", "zhaoyi", "--json")
+    assert code == 0 and json.loads(out) == {"username": "zhaoyi", "active": False}
+    code, out = run("list", "--json")
+    assert json.loads(out) == [{"username": "zhaoyi", "name": "赵一", "role": "window", "station": "乍浦镇服务站",
+                                "active": False}]
+
+
+def _env(env, db) -> dict:
+    import os
+    return {**os.environ, "ONEMATTER_DATABASE_URL": db}
