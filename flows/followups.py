@@ -3,6 +3,7 @@ the sweeper that takes up applications whose processing stopped."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from prefect import flow, task
@@ -28,7 +29,7 @@ def watch_deadlines(day: str) -> dict[str, list[str]]:
     with session_scope() as session:
         open_cases = session.exec(select(MatterCase).where(MatterCase.status.in_(sorted(open_statuses())))).all()
         for case in open_cases:
-            left = working_days_between(today(), case.deadline, policy)
+            left = working_days_between(dt.date.fromisoformat(day), case.deadline, policy)
             app = session.get(Application, case.application_id)
             if left < 0 and not case.details.get("escalated_at"):
                 stamp = now().isoformat(timespec="minutes")
@@ -37,13 +38,14 @@ def watch_deadlines(day: str) -> dict[str, list[str]]:
                 session.add(Event(application_id=app.id, entity=f"matter:{case.matter}", entity_id=case.id,
                                   from_status=case.status, to_status=case.status, actor="deadline-watch",
                                   note="escalated: 超过承诺时限未办结"))
-                session.add(Notification(key=f"escalate:{case.id}", application_id=app.id, kind="escalation",
+                session.add(Notification(key=f"escalate:{case.id}", application_id=app.id, kind="escalation", audience="staff",
                                          payload={"application_no": app.application_no, "matter": case.matter,
                                                   "deadline": case.deadline.isoformat()}))
                 touched["escalated"].append(str(app.id))
             elif left == 1 and not session.exec(select(Notification).where(
                     Notification.key == f"remind:{case.id}")).first():
                 session.add(Notification(key=f"remind:{case.id}", application_id=app.id, kind="deadline_reminder",
+                                         audience="staff",
                                          payload={"application_no": app.application_no, "matter": case.matter,
                                                   "deadline": case.deadline.isoformat()}))
                 touched["reminded"].append(str(app.id))
@@ -103,3 +105,78 @@ async def sweep_stuck(day: str | None = None) -> dict:
     await create_markdown_artifact(key="sweep-stuck", markdown="\n".join([
         f"# 续办中断的申请 {day}", "", f"- 已续办：{'、'.join(resumed) or '无'}", f"- 仍未完成：{'、'.join(failed) or '无'}"]))
     return {"resumed": resumed, "failed": failed}
+
+
+# ------------------------------------------------------------------ follow-ups that reach people
+#
+# One flow per follow-up of domain.md §4: the domain function (onematter/followups.py) writes
+# rows under unique keys, then what became due is delivered at once. Run names, parameters,
+# logs and artifacts carry counts only.
+
+
+@task(name="run-followup", task_run_name="{name} {day}")
+def run_followup(name: str, day: str) -> int:
+    from onematter import followups
+    fn = dict((n, f) for _, n, f in followups.SCHEDULE)[name]
+    with session_scope() as session:
+        return fn(session, dt.date.fromisoformat(day))
+
+
+@task(name="deliver-due", task_run_name="发送到期消息")
+def deliver_now() -> dict[str, int]:
+    from onematter.outbox import deliver_due
+    return deliver_due(now())
+
+
+async def _followup(name: str, title: str, day: str | None) -> dict:
+    day = day or today().isoformat()
+    written = run_followup(name, day)
+    delivered = deliver_now() if written else {}
+    await create_markdown_artifact(key=name.replace("_", "-"), markdown="\n".join(
+        [f"# {title} {day}", "", f"- 新写入：{written}"] + [f"- 发送 {k}：{v}" for k, v in delivered.items() if v]))
+    return {"written": written, **{f"delivery_{k}": v for k, v in delivered.items()}}
+
+
+@flow(name="job-digest", flow_run_name="每日岗位推送 {day}")
+async def job_digest(day: str | None = None) -> dict:
+    """09:00: new matching postings to every subscribed person, never one posting twice."""
+    return await _followup("job_digest", "每日岗位推送", day)
+
+
+@flow(name="fair-reminder", flow_run_name="招聘会提醒 {day}")
+async def fair_reminder(day: str | None = None) -> dict:
+    """16:00 the working day before a fair: its registered people."""
+    return await _followup("fair_reminders", "招聘会提醒", day)
+
+
+@flow(name="training-reminder", flow_run_name="培训开班提醒 {day}")
+async def training_reminder(day: str | None = None) -> dict:
+    """The working day before a course starts: its enrolled people."""
+    return await _followup("training_reminders", "培训开班提醒", day)
+
+
+@flow(name="fair-outcome", flow_run_name="招聘会结果登记 {day}")
+async def fair_outcome(day: str | None = None) -> dict:
+    """3 working days after a fair: a staff task per attendee."""
+    return await _followup("fair_outcome_tasks", "招聘会结果登记", day)
+
+
+@flow(name="training-completion", flow_run_name="培训结业登记 {day}")
+async def training_completion(day: str | None = None) -> dict:
+    """2 working days after a course ends: a staff task per enrolled person."""
+    return await _followup("training_completion_tasks", "培训结业登记", day)
+
+
+@flow(name="task-escalation", flow_run_name="待办超期督办 {day}")
+async def task_escalation(day: str | None = None) -> dict:
+    """Open staff tasks past their due date: escalated once, staff told."""
+    return await _followup("escalate_tasks", "待办超期督办", day)
+
+
+@flow(name="deliver-notifications", flow_run_name="发送消息")
+async def deliver_notifications() -> dict:
+    """Every few minutes: the outbox's due messages, through the configured channels."""
+    counts = deliver_now()
+    await create_markdown_artifact(key="deliver-notifications", markdown="\n".join(
+        ["# 发送消息", ""] + [f"- {k}：{v}" for k, v in counts.items()]))
+    return counts

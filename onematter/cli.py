@@ -23,6 +23,12 @@ catalog_app = typer.Typer(help="目录（培训课程、学历专业、岗位、
 app.add_typer(catalog_app, name="catalog")
 user_app = typer.Typer(help="工作人员账号（工作台登录）", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+followups_app = typer.Typer(help="定时跟进（按日演练）", no_args_is_help=True)
+app.add_typer(followups_app, name="followups")
+notifications_app = typer.Typer(help="消息（发件箱）", no_args_is_help=True)
+app.add_typer(notifications_app, name="notifications")
+tasks_app = typer.Typer(help="工作人员待办", no_args_is_help=True)
+app.add_typer(tasks_app, name="tasks")
 
 
 DB_UNAVAILABLE = ("数据库暂时无法使用（无法连接，或等待其他操作释放锁超时），本次操作未完成，已保存的内容不受影响。"
@@ -427,6 +433,147 @@ def user_disable(username: str, as_json: bool = typer.Option(False, "--json")) -
     except AccountError as exc:
         _fail({"error": "invalid_user", "fields": {exc.field: str(exc)}}, 2, str(exc), as_json)
     _emit(out) if as_json else typer.echo(f"已停用账号 {out['username']}")
+
+
+@followups_app.command("run")
+@_guarded
+def followups_run(day: str = typer.Option(..., "--day", help="YYYY-MM-DD：按该日的时刻运行当日所有跟进"),
+                  days: int = typer.Option(1, "--days", help="从 --day 起连续运行的天数"),
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Run everything due on a day (or several), in-process, as the schedules would; print counts."""
+    import datetime as dt
+
+    from onematter.followups import run_day
+    try:
+        first = dt.date.fromisoformat(day)
+    except ValueError:
+        _fail({"error": "invalid_day", "fields": {"day": "应为日期，格式 YYYY-MM-DD"}}, 2, "--day 应为日期，格式 YYYY-MM-DD", as_json)
+    _db()
+    totals: dict[str, int] = {}
+    per_day = []
+    show = not as_json and sys.stdout.isatty()
+    with typer.progressbar(range(days), label="跟进演练", show_pos=True) if show else _plain(range(days)) as bar:
+        for i in bar:
+            current = first + dt.timedelta(days=i)
+            counts = run_day(current)
+            per_day.append({"day": current.isoformat(), **counts})
+            for k, v in counts.items():
+                totals[k] = totals.get(k, 0) + v
+    if as_json:
+        _emit({"days": per_day, "totals": totals} if days > 1 else per_day[0])
+        return
+    for k, v in sorted(totals.items()):
+        typer.echo(f"  {k:<28} {v}")
+
+
+class _plain:
+    def __init__(self, it):
+        self.it = it
+
+    def __enter__(self):
+        return self.it
+
+    def __exit__(self, *exc):
+        return False
+
+
+@notifications_app.command("list")
+@_guarded
+def notifications_list(status: Optional[str] = typer.Option(None, "--status", help="pending|sent|failed|suppressed"),
+                       as_json: bool = typer.Option(False, "--json"), limit: int = typer.Option(200, "--limit")) -> None:
+    """The outbox: what was sent, what waits, what failed (masked recipients)."""
+    from sqlmodel import select
+
+    from onematter.db import session_scope
+    from onematter.models import Application, Notification, Person
+    from onematter.outbox import STATUS_LABELS
+    from onematter.rules.identity import mask_id
+    if not _db_ready(as_json):
+        _emit([]) if as_json else None
+        return
+    with session_scope(readonly=True) as s:
+        query = select(Notification).order_by(Notification.created_at.desc()).limit(limit)
+        if status:
+            query = query.where(Notification.status == status)
+        rows = []
+        for n in s.exec(query).all():
+            person = s.get(Person, n.person_id) if n.person_id else None
+            app_row = s.get(Application, n.application_id) if n.application_id else None
+            rows.append({"id": str(n.id), "kind": n.kind, "audience": n.audience, "status": n.status,
+                         "application_no": app_row.application_no if app_row else None,
+                         "recipient": mask_id(person.id_number) if person else None, "attempts": n.attempts,
+                         "segments": n.segments, "created_at": n.created_at.isoformat(timespec="seconds"),
+                         "sent_at": n.sent_at.isoformat(timespec="seconds") if n.sent_at else None,
+                         "last_error": n.last_error})
+    if as_json:
+        _emit(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['created_at'][:16]}  {STATUS_LABELS.get(r['status'], r['status']):<6} {r['kind']:<18} "
+                   f"{r['application_no'] or '':<20} {r['recipient'] or '工作人员'}  {r['last_error'] or ''}")
+
+
+@notifications_app.command("opt-out")
+@_guarded
+def notifications_opt_out(id_number: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """Record a veteran's 退订: no more messages are sent to them."""
+    from onematter.db import session_scope
+    from onematter.outbox import opt_out
+    from onematter.rules.identity import mask_id
+    _db()
+    try:
+        with session_scope() as s:
+            person = opt_out(s, id_number, source="cli")
+            masked = mask_id(person.id_number)
+    except (LookupError, ValueError) as exc:
+        _fail({"error": "not_found", "message": str(exc)}, 2, str(exc), as_json)
+    _emit({"opted_out": masked}) if as_json else typer.echo(f"已退订：{masked}")
+
+
+@tasks_app.command("list")
+@_guarded
+def tasks_list(status: str = typer.Option("open", "--status", help="open|done|all"),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Staff tasks the follow-ups created (fair outcomes, training completion …)."""
+    from sqlmodel import select
+
+    from onematter.db import session_scope
+    from onematter.models import StaffTask
+    from onematter.settings import today
+    if not _db_ready(as_json):
+        _emit([]) if as_json else None
+        return
+    with session_scope(readonly=True) as s:
+        query = select(StaffTask).order_by(StaffTask.due_on, StaffTask.created_at)
+        if status != "all":
+            query = query.where(StaffTask.status == status)
+        rows = [{"id": str(t.id), "kind": t.kind, "title": t.title, "station": t.station,
+                 "due_on": t.due_on.isoformat(), "status": t.status, "overdue": t.status == "open" and t.due_on < today(),
+                 "escalated": t.escalated_at is not None, "result": t.result, "done_by": t.done_by}
+                for t in s.exec(query).all()]
+    if as_json:
+        _emit(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['id'][:8]}  {r['due_on']}  {'超期 ' if r['overdue'] else ''}{r['title']}（{r['station']}）")
+
+
+@tasks_app.command("done")
+@_guarded
+def tasks_done(task_id: str, result: str = typer.Option(..., "--result", help="结果，如 hired|interviewing|not_hired|completed|dropped"),
+               by: str = typer.Option(..., "--by", help="办理人姓名"), note: str = typer.Option("", "--note"),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Record a task's result (once)."""
+    from onematter.db import session_scope
+    from onematter.staff_tasks import TaskRefused, complete_task
+    _db()
+    try:
+        with session_scope() as s:
+            task = complete_task(s, task_id, result=result, by=by, note=note)
+            out = {"id": str(task.id), "status": task.status, "result": task.result, "done_by": task.done_by}
+    except TaskRefused as exc:
+        _fail({"error": "task_refused", "message": str(exc)}, 2, str(exc), as_json)
+    _emit(out) if as_json else typer.echo(f"已办结待办 {out['id'][:8]}：{result}")
 
 
 @app.command()

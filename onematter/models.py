@@ -356,7 +356,8 @@ class NoticeNumber(SQLModel, table=True):
 
 
 class Notification(SQLModel, table=True):
-    """Outbox: a side effect is a row first, sent later by a follow-up flow."""
+    """Outbox: a side effect is a row first (unique key: per person, kind, subject, day), delivered
+    later by the delivery flow; its id is the idempotency key the channel receives."""
     __tablename__ = "notifications"
     id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
     key: str = Field(max_length=160, unique=True)
@@ -364,6 +365,44 @@ class Notification(SQLModel, table=True):
     person_id: uuid.UUID | None = Field(default=None, foreign_key="persons.id")
     kind: str = Field(max_length=32)
     payload: dict = _json()
-    status: str = Field(default="pending", max_length=16)
+    # pending → sent | failed (after the last attempt) | suppressed (opted out); scheduled: not yet due
+    status: str = Field(default="pending", max_length=16, index=True)
+    audience: str = Field(default="veteran", max_length=8)     # veteran (SMS) | staff (bots, e-mail)
+    body: str | None = None                                    # the text, rendered when delivered
+    urgent: bool = False                                       # may go out inside quiet hours
+    attempts: int = 0
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_error: str | None = None
+    segments: int = 1                                          # SMS segments (70 characters each)
     created_at: dt.datetime = _ts()
     sent_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class OptOut(SQLModel, table=True):
+    """A person's 退订: no more messages to them (recorded with its source)."""
+    __tablename__ = "opt_outs"
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: uuid.UUID = Field(foreign_key="persons.id", unique=True)
+    source: str = Field(max_length=16)              # cli | web | sms (a TD reply)
+    at: dt.datetime = _ts()
+
+
+class StaffTask(SQLModel, table=True):
+    """Work a follow-up gives a person (fair outcome, training completion, 回访, re-verification):
+    one per (kind, subject, due day), with its result when done."""
+    __tablename__ = "staff_tasks"
+    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    key: str = Field(max_length=160, unique=True)
+    kind: str = Field(max_length=32)
+    title: str
+    application_id: uuid.UUID | None = Field(default=None, foreign_key="applications.id", index=True)
+    person_id: uuid.UUID | None = Field(default=None, foreign_key="persons.id")
+    station: str = Field(max_length=60)
+    subject: dict = _json()
+    due_on: dt.date
+    status: str = Field(default="open", max_length=16, index=True)    # open | done
+    result: dict = _json()
+    done_by: str | None = Field(default=None, max_length=60)
+    done_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    escalated_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: dt.datetime = _ts()

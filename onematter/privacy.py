@@ -4,6 +4,7 @@ printed or handed to Prefect."""
 
 from __future__ import annotations
 
+import logging
 import re
 import traceback
 
@@ -19,3 +20,16 @@ def scrub(text: str) -> str:
 def safe_traceback() -> str:
     """The current exception's traceback, masked."""
     return scrub(traceback.format_exc())
+
+
+class MaskingFilter(logging.Filter):
+    """For a logger we do not format ourselves (the web server's): the message and any traceback
+    are rendered here, masked, so a database error quoting an ID number is logged masked."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+            record.exc_info = record.exc_text = None
+        record.msg, record.args = scrub(text), ()
+        return True

@@ -144,5 +144,9 @@ def _start_web(port: int) -> None:
     import uvicorn
 
     from onematter.web.app import create_app
+    import logging
+
+    from onematter.privacy import MaskingFilter
     config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    logging.getLogger("uvicorn.error").addFilter(MaskingFilter())     # its tracebacks, masked
     threading.Thread(target=uvicorn.Server(config).run, daemon=True, name="web").start()

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     web_secret: str | None = None             # signs the staff page's session cookies (default: generated in data_dir)
     web_idle_minutes: int = 30                # a staff session expires after this long without a request
     prefect_ui_url: str | None = None         # links from a case to its runs (default: PREFECT_API_URL without /api)
+    notify_veteran_urls: str = ""             # Apprise URLs (space/comma separated): the SMS gateway (json://…)
+    notify_staff_urls: str = ""               # Apprise URLs: DingTalk/WeCom bots, mailto://…
     fonts_dir: Path | None = None            # the cut faces (default ~/.cache/onematter/fonts)
 
     @property

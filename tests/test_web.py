@@ -230,3 +230,42 @@ def test_user_commands(env, db):
 def _env(env, db) -> dict:
     import os
     return {**os.environ, "ONEMATTER_DATABASE_URL": db}
+
+
+def test_prefect_down_the_application_is_kept_and_the_page_says_so(users, catalogue, session, monkeypatch):
+    """The hand-over to Prefect fails (nothing listens at PREFECT_API_URL): the application is
+    stored, its page says the processing has not finished and why, and offers to continue."""
+    import time
+
+    from onematter.serve import free_port
+    from onematter.web.app import create_app
+    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
+    monkeypatch.setenv("PREFECT_CLIENT_MAX_RETRIES", "0")
+    c = TestClient(create_app())
+    _login(c)
+    r = c.post("/applications/new", data=_form(c), follow_redirects=False)
+    assert r.status_code == 303
+    no = r.headers["location"].rsplit("/", 1)[1]
+    deadline = time.monotonic() + 60
+    while not (progress := c.get(f"/applications/{no}/progress").json())["stuck"] and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert progress["stuck"] and progress["status"] == "received"
+    page = c.get(f"/applications/{no}").text
+    assert "办理尚未完成" in page and "继续办理" in page and "原因：" in page
+    assert session.exec(select(Application)).one().application_no == no
+
+
+def test_web_server_errors_are_logged_masked():
+    import logging
+
+    from onematter.privacy import MaskingFilter
+    try:
+        raise ValueError("Key (id_number)=(330482199203151217) already exists; mobile 13905731234")
+    except ValueError:
+        import sys as _sys
+        record = logging.LogRecord("uvicorn.error", logging.ERROR, __file__, 1, "Exception in ASGI application %s",
+                                   ("/applications/new",), _sys.exc_info())
+    assert MaskingFilter().filter(record)
+    text = record.getMessage()
+    assert "330482********1217" in text and "139****1234" in text and "/applications/new" in text
+    assert "199203151217" not in text and "13905731234" not in text and record.exc_info is None

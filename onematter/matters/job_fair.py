@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from onematter.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
-from onematter.models import Fair, FairRegistration, Notification
+from onematter.models import Fair, FairRegistration
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
 from onematter.rules import matters as rules
@@ -79,8 +79,6 @@ def handle(session, case, app, person) -> Outcome:
         session.add(FairRegistration(fair_id=fair.id, person_id=person.id, matter_case_id=case.id, mode=mode,
                                      registration_code=details["registration_code"], status=outcome.status,
                                      waitlist_position=details["waitlist_position"]))
-        session.add(Notification(key=f"fair-reminder:{case.id}", application_id=app.id, person_id=person.id,
-                                 kind="fair_reminder", status="scheduled", payload={"fair": fair.code}))
     return outcome.with_details(details)
 
 

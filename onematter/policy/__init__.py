@@ -42,6 +42,16 @@ class TrainingBase(BaseModel):
     reporting: str
 
 
+class Followups(BaseModel):
+    quiet_hours: tuple[int, int] = (21, 8)
+    daily_cap: int = 3
+    max_attempts: int = 5
+    backoff_seconds: int = 60
+    fair_outcome_after_working_days: int = 3
+    training_completion_after_working_days: int = 2
+    visits_after_months: list[int] = Field(default_factory=lambda: [1, 3, 6])
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="allow")      # matter blocks, typed by their modules
 
@@ -58,6 +68,7 @@ class Policy(BaseModel):
     remedy: Remedy = Field(default_factory=Remedy)
     training_bases: dict[str, TrainingBase] = Field(default_factory=dict)
     education_tuition: str | None = None
+    followups: Followups = Field(default_factory=Followups)
     _blocks: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     def block(self, name: str, model: type[T]) -> T:

@@ -81,6 +81,15 @@ def create_app() -> FastAPI:
         return _page(request, "message.html", {"title": "无权访问", "message": str(exc) or "该页面仅审核人员可用"},
                      status=403)
 
+    @app.exception_handler(Exception)
+    async def _fault(request: Request, exc: Exception):
+        """Anything unexpected: a Chinese page, and a log line with identity numbers masked (a
+        database error's detail can quote the value that clashed)."""
+        from onematter.privacy import safe_traceback
+        log.error("工作台请求出错 %s %s：%s", request.method, request.url.path, safe_traceback())
+        return _page(request, "message.html", {"title": "系统出错", "message": "操作未完成，已保存的内容不受影响。"
+                     "请稍后重试；如持续出现，请联系系统管理员。"}, status=500)
+
     from onematter.web import routes
     routes.register(app)
     return app
@@ -131,14 +140,23 @@ def supervisor(user=Depends(current_user)):
     return user
 
 
-def start_in_background(target, *args) -> None:
-    """Hand work to Prefect without holding the request: a daemon thread (its failure is logged,
-    the application stays as stored and the page offers to continue)."""
+FAILED: dict[str, str] = {}     # application no → why its hand-over to Prefect failed (this process)
+
+
+def start_in_background(target, *args, application_no: str | None = None) -> None:
+    """Hand work to Prefect without holding the request: a daemon thread. A failure is logged
+    (masked), remembered for the application's page, which says so at once and offers to continue;
+    the application stays as stored."""
+    if application_no:
+        FAILED.pop(application_no, None)
+
     def run():
         try:
             target(*args)
-        except Exception:  # noqa: BLE001 — logged without personal data, shown on the case page
-            from onematter.privacy import safe_traceback
+        except Exception as exc:  # noqa: BLE001 — logged without personal data, shown on the case page
+            from onematter.privacy import safe_traceback, scrub
             log.error("后台办理出错：%s", safe_traceback())
+            if application_no:
+                FAILED[application_no] = scrub(str(exc))[:200] or type(exc).__name__
     threading.Thread(target=run, daemon=True, name="web-submit").start()
 

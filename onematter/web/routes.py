@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from onematter import matters
 from onematter.settings import get_settings, local, today
-from onematter.web.app import _page, check_csrf, csrf_token, current_user, start_in_background, supervisor
+from onematter.web.app import FAILED, _page, check_csrf, csrf_token, current_user, start_in_background, supervisor
 
 SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -179,7 +179,7 @@ def register(app: FastAPI) -> None:
         from onematter.submission import run_documents_flow, void_open_decision_runs
         if served():
             start_in_background(lambda: void_open_decision_runs(app_no, matter, user.name, via="工作台"))
-        start_in_background(run_documents_flow, app_id)
+        start_in_background(run_documents_flow, app_id, application_no=app_no)
         return RedirectResponse(f"/applications/{app_no}", status_code=303)
 
     # ---------------------------------------------------------------- documents and verification
@@ -278,9 +278,9 @@ def _process_if_needed(app_id: uuid.UUID, no: str, force: bool = False) -> None:
         needed = app_row.status in STUCK_STATUSES or bool(missing_documents(s, app_row))
     if needed or force:
         if served():
-            start_in_background(lambda: submit_to_deployment(app_id, no, wait=False))
+            start_in_background(lambda: submit_to_deployment(app_id, no, wait=False), application_no=no)
         else:
-            start_in_background(run_application_flow, app_id)
+            start_in_background(run_application_flow, app_id, application_no=no)
 
 
 def form_to_intake(form, user) -> tuple[dict, dict]:
@@ -389,8 +389,10 @@ def case_context(no: str) -> dict:
                      for c in cases.values()}
         pkey = packet_key(app_row)
         done = not missing and app_row.status in ("completed", "awaiting_decision")
-        stuck = (app_row.status in STUCK_STATUSES or bool(missing)) and \
-            (dt.datetime.now(dt.timezone.utc) - local(app_row.submitted_at)).total_seconds() > 60
+        failed = FAILED.get(app_row.application_no, "")
+        unfinished = app_row.status in STUCK_STATUSES or bool(missing)
+        stuck = unfinished and (bool(failed) or
+                                (dt.datetime.now(dt.timezone.utc) - local(app_row.submitted_at)).total_seconds() > 60)
         run_ids = [e.flow_run_id for e in events if e.flow_run_id]
         staff = {u.username: u.name for u in s.exec(select(StaffUser)).all()}
         rows = []
@@ -420,7 +422,7 @@ def case_context(no: str) -> dict:
                     "station": app_row.station, "town": app_row.town, "staff": app_row.staff_name},
             "person": {"name": person.name, "id_masked": mask_id(person.id_number)},
             "matters": rows, "documents": documents, "packet": packet, "done": done, "stuck": stuck,
-            "missing": [kind(k).title for k in missing], "timeline": timeline,
+            "missing": [kind(k).title for k in missing], "timeline": timeline, "failed": failed if unfinished else "",
             "run_url": _run_url(run_ids[-1]) if run_ids else "",
         }
 

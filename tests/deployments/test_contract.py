@@ -16,6 +16,13 @@ SAMPLE_PARAMETERS = {
     "issue-documents": {"application_id": str(uuid.uuid4())},
     "deadline-watch": {},
     "sweep-stuck": {"day": "2026-11-30"},
+    "job-digest": {"day": "2026-11-30"},
+    "fair-reminder": {"day": "2026-11-30"},
+    "training-reminder": {},
+    "fair-outcome": {"day": "2026-11-30"},
+    "training-completion": {},
+    "task-escalation": {"day": "2026-11-30"},
+    "deliver-notifications": {},
 }
 
 
@@ -50,3 +57,11 @@ def test_runner_deployments_build_with_enforced_schema():
     assert watch.schedules and str(watch.schedules[0].schedule.timezone) == "Asia/Shanghai"
     combined = next(d for d in deployments if d.name == "combined-application")
     assert combined._parameter_openapi_schema.required == ["application_id"]
+
+
+def test_every_followup_is_scheduled():
+    crons = {s["name"]: [c["cron"] for c in s.get("schedules") or []] for s in SPECS}
+    assert crons["job-digest"] == ["0 9 * * *"] and crons["fair-reminder"] == ["0 16 * * *"]
+    assert crons["training-reminder"] == ["0 16 * * *"] and crons["deliver-notifications"] == ["*/5 * * * *"]
+    for name in ("deadline-watch", "fair-outcome", "training-completion", "task-escalation"):
+        assert crons[name] == ["0 8 * * *"], name

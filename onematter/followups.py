@@ -1,0 +1,220 @@
+"""The scheduled follow-ups of domain.md §4 as plain functions of (session, day): each writes rows
+— outbox messages, staff tasks — under unique keys per (person, kind, subject, day), so running a
+day twice, or a retry after a crash, sends and creates nothing twice. The flows in
+flows/followups.py run them on their schedules; `onematter followups run --day` runs a whole day
+in-process, at the hours the schedules would."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable
+
+from sqlmodel import Session, select
+
+from onematter.models import (
+    Application, Course, Enrolment, Fair, FairRegistration, JobSubscription, MatterCase, Notification, OptOut,
+    Push, StaffTask,
+)
+from onematter.outbox import enqueue
+from onematter.policy import load_policy
+from onematter.rules.workdays import add_working_days, is_workday
+from onematter.settings import TZ, local
+
+
+def previous_working_day(day: dt.date) -> dt.date:
+    policy = load_policy()
+    current = day - dt.timedelta(days=1)
+    while not is_workday(current, policy):
+        current -= dt.timedelta(days=1)
+    return current
+
+
+def _the_day_before(day: dt.date, starts: dt.date) -> bool:
+    """`day` is the working day before `starts` (the day reminders go out)."""
+    return starts > day and previous_working_day(starts) == day
+
+
+def _when(at: dt.datetime) -> str:
+    at = local(at)
+    return f"{at.month}月{at.day}日{at:%H:%M}"
+
+
+def _station(session: Session, case_id) -> tuple[Application | None, str]:
+    case = session.get(MatterCase, case_id)
+    app = session.get(Application, case.application_id) if case else None
+    return app, (app.station if app else "")
+
+
+# ------------------------------------------------------------------ messages to veterans
+
+
+def job_digest(session: Session, day: dt.date) -> int:
+    """09:00: new matching postings for every active subscription, never one posting twice to one
+    person; nothing when nothing matches. Returns the messages written."""
+    from onematter.matters.job_push import new_matches_for
+    from onematter.models import Posting
+    written = 0
+    opted = set(session.exec(select(OptOut.person_id)).all())
+    for sub in session.exec(select(JobSubscription).where(JobSubscription.active)).all():
+        if sub.person_id in opted:
+            continue
+        key = f"job_digest:{sub.person_id}:{day}"
+        if session.exec(select(Notification.id).where(Notification.key == key)).first():
+            continue                                      # this day's digest is written already
+        found: list[Posting] = new_matches_for(session, sub, day)
+        if not found:
+            continue
+        for rank, posting in enumerate(found, 1):
+            session.add(Push(person_id=sub.person_id, posting_id=posting.id, rank=rank, channel="digest",
+                             pushed_at=_start(day) + dt.timedelta(hours=9)))
+        written += enqueue(session, key=key, kind="job_digest", person_id=sub.person_id,
+                           payload={"count": len(found), "titles": [p.title for p in found[:3]],
+                                    "postings": [p.code for p in found]}) is not None
+        session.flush()
+    return written
+
+
+def fair_reminders(session: Session, day: dt.date) -> int:
+    """16:00 the working day before a fair: its registered people, with time and place or link."""
+    written = 0
+    for fair in session.exec(select(Fair)).all():
+        if not _the_day_before(day, local(fair.starts_at).date()):
+            continue
+        for reg in session.exec(select(FairRegistration).where(FairRegistration.fair_id == fair.id,
+                                                               FairRegistration.status == "registered")).all():
+            place = (f"线上参会链接{fair.online_url}" if reg.mode == "线上" and fair.online_url
+                     else f"地点{fair.venue or '另行通知'}")
+            app, _ = _station(session, reg.matter_case_id)
+            written += enqueue(session, key=f"fair_reminder:{reg.id}:{day}", kind="fair_reminder",
+                               person_id=reg.person_id, application_id=app.id if app else None,
+                               payload={"fair": fair.name, "when": _when(fair.starts_at), "place": place},
+                               not_before=_start(day) + dt.timedelta(hours=16)) is not None
+    return written
+
+
+def training_reminders(session: Session, day: dt.date) -> int:
+    """The working day before a course starts: its enrolled people, with date, time and address."""
+    policy = load_policy()
+    written = 0
+    for course in session.exec(select(Course).where(Course.start > day)).all():
+        if not _the_day_before(day, course.start):
+            continue
+        base = policy.training_bases.get(course.base)
+        for e in session.exec(select(Enrolment).where(Enrolment.course_id == course.id,
+                                                      Enrolment.status == "enrolled")).all():
+            app, _ = _station(session, e.matter_case_id)
+            when = f"{course.start.month}月{course.start.day}日" + (f"（{base.reporting}）" if base else "")
+            written += enqueue(session, key=f"training_reminder:{e.id}:{day}", kind="training_reminder",
+                               person_id=e.person_id, application_id=app.id if app else None,
+                               payload={"trade": course.trade, "when": when,
+                                        "address": base.address if base else course.base},
+                               not_before=_start(day) + dt.timedelta(hours=16)) is not None
+    return written
+
+
+# ------------------------------------------------------------------ staff tasks
+
+
+def _task(session: Session, *, key: str, kind: str, title: str, station: str, due: dt.date,
+          application: Application | None, person_id, subject: dict) -> int:
+    if session.exec(select(StaffTask.id).where(StaffTask.key == key)).first():
+        return 0
+    session.add(StaffTask(key=key, kind=kind, title=title, station=station, due_on=due, subject=subject,
+                          application_id=application.id if application else None, person_id=person_id))
+    session.flush()
+    return 1
+
+
+def fair_outcome_tasks(session: Session, day: dt.date) -> int:
+    """3 working days after a fair: a task to record each attendee's outcome."""
+    policy = load_policy()
+    after = policy.followups.fair_outcome_after_working_days
+    made = 0
+    for fair in session.exec(select(Fair)).all():
+        held = local(fair.starts_at).date()
+        if held >= day or add_working_days(held, after, policy) != day:
+            continue
+        for reg in session.exec(select(FairRegistration).where(FairRegistration.fair_id == fair.id,
+                                                               FairRegistration.status == "registered")).all():
+            app, station = _station(session, reg.matter_case_id)
+            made += _task(session, key=f"fair_outcome:{reg.id}", kind="fair_outcome",
+                          title=f"登记招聘会求职结果：{fair.name}（{app.application_no if app else ''}）",
+                          station=station, due=add_working_days(day, 2, policy), application=app,
+                          person_id=reg.person_id, subject={"fair": fair.code, "registration": str(reg.id)})
+    return made
+
+
+def training_completion_tasks(session: Session, day: dt.date) -> int:
+    """2 working days after a course ends: a task to record completion or dropping out."""
+    policy = load_policy()
+    after = policy.followups.training_completion_after_working_days
+    made = 0
+    for course in session.exec(select(Course).where(Course.end < day)).all():
+        if add_working_days(course.end, after, policy) != day:
+            continue
+        for e in session.exec(select(Enrolment).where(Enrolment.course_id == course.id,
+                                                      Enrolment.status == "enrolled")).all():
+            app, station = _station(session, e.matter_case_id)
+            made += _task(session, key=f"training_completion:{e.id}", kind="training_completion",
+                          title=f"登记培训结业情况：{course.trade}（{app.application_no if app else ''}）",
+                          station=station, due=add_working_days(day, 2, policy), application=app,
+                          person_id=e.person_id, subject={"course": course.code, "enrolment": str(e.id)})
+    return made
+
+
+def escalate_tasks(session: Session, day: dt.date) -> int:
+    """Open tasks past their due date: escalated once, with a message to staff."""
+    made = 0
+    for task in session.exec(select(StaffTask).where(StaffTask.status == "open", StaffTask.due_on < day,
+                                                     StaffTask.escalated_at.is_(None))).all():
+        task.escalated_at = _start(day) + dt.timedelta(hours=8)
+        session.add(task)
+        made += enqueue(session, key=f"task_overdue:{task.id}", kind="task_overdue", audience="staff",
+                        application_id=task.application_id,
+                        payload={"title": task.title, "due": f"{task.due_on.month}月{task.due_on.day}日"}) is not None
+    return made
+
+
+def deadline_watch(session: Session, day: dt.date) -> int:
+    from flows.followups import watch_deadlines
+    touched = watch_deadlines.fn(day.isoformat())
+    return len(touched["reminded"]) + len(touched["escalated"])
+
+
+def _start(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=TZ)
+
+
+# ------------------------------------------------------------------ a whole day, as scheduled
+
+# (hour, name, function): what runs when, as the deployments' schedules would
+SCHEDULE: list[tuple[int, str, Callable[[Session, dt.date], int]]] = [
+    (8, "deadline_watch", deadline_watch),
+    (8, "fair_outcome_tasks", fair_outcome_tasks),
+    (8, "training_completion_tasks", training_completion_tasks),
+    (8, "escalate_tasks", escalate_tasks),
+    (9, "job_digest", job_digest),
+    (16, "fair_reminders", fair_reminders),
+    (16, "training_reminders", training_reminders),
+]
+DELIVERY_HOURS = (8, 9, 12, 16, 18, 21)
+
+
+def run_day(day: dt.date, *, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Everything due on `day`, in-process, in the order of the schedules; delivery runs at its
+    hours in between (messages wait for quiet hours to end, retries for their backoff)."""
+    from onematter.db import session_scope
+    from onematter.outbox import deliver_due
+    counts: dict[str, int] = {}
+    jobs = sorted([(h, 0, name, fn) for h, name, fn in SCHEDULE] + [(h, 1, "deliver", None) for h in DELIVERY_HOURS],
+                  key=lambda j: (j[0], j[1]))
+    for hour, _, name, fn in jobs:
+        if progress:
+            progress(f"{hour:02d}:00 {name}")
+        if fn is None:
+            for k, v in deliver_due(_start(day) + dt.timedelta(hours=hour, minutes=5)).items():
+                counts[f"delivery_{k}"] = counts.get(f"delivery_{k}", 0) + v
+            continue
+        with session_scope() as s:
+            counts[name] = counts.get(name, 0) + fn(s, day)
+    return counts

@@ -1,0 +1,214 @@
+"""Follow-ups that reach people (issue 10), rehearsed day by day against a real sink: a local HTTP
+server that records the SMS gateway's and the staff bot's webhook posts and answers 500 to the
+first attempts of some messages. Both databases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections import Counter, defaultdict
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+from sqlmodel import select
+
+from onematter.models import Notification, OptOut, Person, Push, StaffTask
+from onematter.settings import local
+from tests.conftest import TODAY, make_id
+
+DAYS = 200
+
+
+class Sink:
+    """Records every post; refuses (500) the first `fail_first` attempts of every 4th message."""
+
+    def __init__(self, fail_first: int = 2):
+        self.posts: list[dict] = []
+        self.attempts: Counter = Counter()
+        sink = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                key = self.headers.get("X-Idempotency-Key") or body.get("outbox_id") or body.get("title")
+                sink.attempts[key] += 1
+                failing = int(key.replace("-", "")[-2:], 16) % 4 == 0 if key and "-" in key else False
+                ok = not (failing and sink.attempts[key] <= fail_first)
+                if ok:
+                    sink.posts.append({"path": self.path, "key": key, "body": body})
+                self.send_response(200 if ok else 500)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def sink(monkeypatch):
+    s = Sink()
+    monkeypatch.setenv("ONEMATTER_NOTIFY_VETERAN_URLS", f"json://127.0.0.1:{s.port}/sms")
+    monkeypatch.setenv("ONEMATTER_NOTIFY_STAFF_URLS", f"json://127.0.0.1:{s.port}/staff")
+    from onematter.settings import get_settings
+    get_settings.cache_clear()
+    yield s
+    s.server.shutdown()
+
+
+def _apply(session, form, n: int):
+    from onematter.cases import matter_cases, settle_application, submit_application
+    from onematter.intake import parse_intake
+    from onematter.processing import process_matter
+    f = {**form, "idempotency_key": f"f{n}",
+         "applicant": {**form["applicant"], "id_number": make_id("19900101", seq=f"{200 + n}"),
+                       "mobile": f"1390573{n:04d}"},
+         "matters": {"training": {"course": "PX-QCWX-01"}, "job_push": {}, "job_fair": {"fair": "ZP-01"}}}
+    app, _ = submit_application(session, parse_intake(f), actor="t")
+    for case in matter_cases(session, app.id):
+        process_matter(session, case.id)
+    settle_application(session, app, actor="t")
+    session.commit()
+    return app
+
+
+def test_a_rehearsal_reaches_people_once_within_the_rules(session, catalogue, form, sink):
+    from onematter.followups import run_day
+    from onematter.outbox import enqueue
+    from onematter.staff_tasks import complete_task
+    apps = [_apply(session, form, n) for n in range(1, 6)]
+    people = [a.person_id for a in apps]
+    opted_at = None
+    for i in range(DAYS):
+        day = TODAY + dt.timedelta(days=i)
+        if i == 2:       # five messages for one person on one day: three go out, two wait for the morning
+            for k in range(5):
+                enqueue(session, key=f"extra:{k}", kind="job_push", person_id=people[0],
+                        payload={"postings": ["GW-001"]}, not_before=dt.datetime(day.year, day.month, day.day, 10,
+                                                                                 tzinfo=dt.timezone(dt.timedelta(hours=8))))
+            session.commit()
+        if i == 3:       # one person opts out
+            session.add(OptOut(person_id=people[4], source="cli"))
+            session.commit()
+            opted_at = day
+        if i == 5:       # new postings: the next digest carries them
+            session.commit()
+            from onematter.catalogue import import_catalogue, parse_catalogue
+            new = {"postings": [{"code": f"GW-N{k}", "employer": "平湖示例新材料有限公司", "employer_code": "91330482MA2B3C4D5Y",
+                                 "title": f"新岗位{k}", "category": "制造", "town": "钟埭街道", "salary_min": 6000,
+                                 "salary_max": 9000, "education_min": "初中", "headcount": 2, "veteran_preferred": True,
+                                 "valid_until": (day + dt.timedelta(days=60)).isoformat()} for k in range(2)]}
+            import_catalogue(session, parse_catalogue(new))
+            session.commit()
+        session.commit()                     # the test's own reads hold no transaction while the day runs
+        counts = run_day(day)
+        if i == 4:       # a day run twice writes and sends nothing twice
+            again = run_day(day)
+            assert all(v == 0 for k, v in again.items() if not k.startswith("delivery_")), again
+        session.expire_all()
+        for task in session.exec(select(StaffTask).where(StaffTask.status == "open", StaffTask.kind == "fair_outcome",
+                                                         StaffTask.person_id == people[1])).all():
+            complete_task(session, str(task.id), result="hired", by="王珏")
+        session.commit()
+        assert counts is not None
+
+    session.expire_all()
+    rows = session.exec(select(Notification)).all()
+    sent = [n for n in rows if n.status == "sent"]
+    # every sent message arrived exactly once, by its outbox id; nothing else arrived
+    arrived = Counter(p["key"] for p in sink.posts)
+    assert arrived == Counter(str(n.id) for n in sent)
+    assert all(v == 1 for v in arrived.values())
+    # some were refused first and arrived once on a retry
+    retried = [n for n in sent if n.attempts > 1]
+    assert retried and all(arrived[str(n.id)] == 1 for n in retried)
+    # veterans: never inside quiet hours, never after opting out, at most 3 a day
+    veteran = [n for n in sent if n.audience == "veteran"]
+    assert veteran and all(8 <= local(n.sent_at).hour < 21 for n in veteran)
+    assert not [n for n in veteran if n.person_id == people[4] and local(n.sent_at).date() >= opted_at]
+    assert {n.status for n in rows if n.person_id == people[4] and local(n.created_at).date() >= opted_at} <= {"suppressed"}
+    per_day = Counter((n.person_id, local(n.sent_at).date()) for n in veteran)
+    assert max(per_day.values()) <= 3
+    extra = sorted(n.sent_at for n in rows if n.key.startswith("extra:"))
+    assert len(extra) == 5 and len({local(e).date() for e in extra}) >= 2
+    # each kind once per subject: the reminders, the digests with the new postings, the bodies in Chinese
+    kinds = Counter(n.kind for n in rows)
+    assert kinds["fair_reminder"] == 5 and kinds["training_reminder"] == 5
+    assert {n.status for n in rows if n.kind.endswith("_reminder") and n.person_id == people[4]} == {"suppressed"}
+    digests = [n for n in rows if n.kind == "job_digest"]
+    assert digests and all("GW-N0" in n.payload["postings"] for n in digests)
+    pushes = session.exec(select(Push)).all()
+    assert len({(p.person_id, p.posting_id) for p in pushes}) == len(pushes)
+    assert all(n.body and "【平湖退役军人服务】" in n.body for n in veteran)
+    bodies = {p["key"]: p["body"] for p in sink.posts}
+    assert all(bodies[str(n.id)]["to"] for n in veteran)
+    # staff tasks: one per attendee, escalated when overdue; a hire starts the visits
+    tasks = session.exec(select(StaffTask)).all()
+    outcome = [t for t in tasks if t.kind == "fair_outcome"]
+    assert len(outcome) == 5 and len({t.key for t in tasks}) == len(tasks)
+    overdue = [t for t in outcome if t.status == "open"]
+    assert overdue and all(t.escalated_at for t in overdue)
+    assert len([n for n in rows if n.kind == "task_overdue"]) == len([t for t in tasks if t.escalated_at])
+    visits = sorted(t.due_on for t in tasks if t.kind == "visit")
+    assert len(visits) == 3 and visits[0] > TODAY
+    completion = [t for t in tasks if t.kind == "training_completion"]
+    assert len(completion) == 5
+
+
+def test_a_message_that_keeps_failing_ends_failed_and_visible(session, catalogue, monkeypatch):
+    from onematter.outbox import deliver_due, enqueue
+    from onematter.serve import free_port
+    monkeypatch.setenv("ONEMATTER_NOTIFY_STAFF_URLS", f"json://127.0.0.1:{free_port()}/staff")   # nothing listens
+    from onematter.settings import get_settings
+    get_settings.cache_clear()
+    enqueue(session, key="escalate:x", kind="task_overdue", audience="staff", payload={"title": "回访", "due": "1月1日"})
+    session.commit()
+    at = dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone.utc)
+    for minute in range(0, 60):
+        deliver_due(at + dt.timedelta(minutes=minute))
+    session.expire_all()
+    row = session.exec(select(Notification)).one()
+    assert (row.status, row.attempts) == ("failed", 5) and row.last_error
+
+
+def test_cli_rehearsal_outbox_opt_out_and_tasks(db, session, catalogue, form, sink, env):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    app = _apply(session, form, 1)
+    id_number = session.get(Person, app.person_id).id_number
+    session.commit()
+    environ = {**os.environ, "ONEMATTER_DATABASE_URL": db}
+
+    def run(*args):
+        done = subprocess.run([sys.executable, "-m", "onematter.cli", *args], capture_output=True, text=True,
+                              cwd=REPO, env=environ, timeout=120)
+        return done.returncode, done.stdout, done.stderr
+    code, out, err = run("followups", "run", "--day", (TODAY + dt.timedelta(days=4)).isoformat(), "--json")
+    assert code == 0, err
+    day = json.loads(out)          # ZP-01 is on Monday (day 7): reminded on Friday 16:00
+    assert day["fair_reminders"] == 1 and day["delivery_sent"] >= 1
+    code, out, err = run("followups", "run", "--day", (TODAY + dt.timedelta(days=5)).isoformat(), "--days", "6", "--json")
+    assert code == 0 and json.loads(out)["totals"]["fair_outcome_tasks"] == 1, out + err
+    code, out, _ = run("notifications", "list", "--status", "sent", "--json")
+    sent = json.loads(out)
+    assert {n["kind"] for n in sent} >= {"fair_reminder", "job_push"} and all(n["status"] == "sent" for n in sent)
+    assert all(n["recipient"] is None or "********" in n["recipient"] for n in sent)
+    code, out, _ = run("tasks", "list", "--json")
+    task = json.loads(out)[0]
+    assert task["kind"] == "fair_outcome" and task["station"] == "平湖市退役军人服务中心"
+    code, out, _ = run("tasks", "done", task["id"][:8], "--result", "maybe", "--by", "王珏", "--json")
+    assert code == 2 and "hired" in json.loads(out)["message"]
+    code, out, _ = run("tasks", "done", task["id"][:8], "--result", "hired", "--by", "王珏", "--json")
+    assert code == 0 and json.loads(out)["result"]["label"] == "已录用"
+    code, out, _ = run("tasks", "list", "--json")
+    assert sorted(t["kind"] for t in json.loads(out)) == ["visit", "visit", "visit"]
+    code, out, _ = run("notifications", "opt-out", id_number, "--json")
+    assert code == 0 and json.loads(out)["opted_out"].endswith(id_number[-4:])
+    session.rollback()
+    assert session.exec(select(OptOut)).one().source == "cli"
