@@ -180,3 +180,23 @@ async def deliver_notifications() -> dict:
     await create_markdown_artifact(key="deliver-notifications", markdown="\n".join(
         ["# 发送消息", ""] + [f"- {k}：{v}" for k, v in counts.items()]))
     return counts
+
+
+@flow(name="monthly-report", flow_run_name="月度统计 {month}")
+async def monthly_report(month: str | None = None) -> dict:
+    """The 1st at 08:00: the previous month's statistics (PDF and CSV) and a table of the headline
+    figures (counts only)."""
+    from prefect.artifacts import create_table_artifact
+
+    from onematter.report import previous_month, render_report
+    first = dt.date.fromisoformat(f"{month}-01") if month else previous_month(today())
+    with session_scope() as session:
+        made = render_report(session, first)
+    f = made["figures"]
+    await create_table_artifact(key="monthly-report", description=f"月度统计 {f['month']}", table=[
+        {"项目": "受理联办申请", "数值": f["applications"]}, {"项目": "已办结", "数值": f["completed"]},
+        {"项目": "按时办结率（%）", "数值": f["on_time_rate"] if f["on_time_rate"] is not None else "—"},
+        {"项目": "招聘会录用", "数值": f["placements"]["fair_hires"]},
+        {"项目": "企业吸纳优惠审核确认", "数值": f["placements"]["incentive_approved"]},
+        {"项目": "消息已发送", "数值": f["delivery"]["sent"]}, {"项目": "消息发送失败", "数值": f["delivery"]["failed"]}])
+    return {"month": f["month"], "applications": f["applications"], "pages": made["pages"]}

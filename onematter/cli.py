@@ -29,6 +29,8 @@ notifications_app = typer.Typer(help="消息（发件箱）", no_args_is_help=Tr
 app.add_typer(notifications_app, name="notifications")
 tasks_app = typer.Typer(help="工作人员待办", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+report_app = typer.Typer(help="统计报告", no_args_is_help=True)
+app.add_typer(report_app, name="report")
 
 
 DB_UNAVAILABLE = ("数据库暂时无法使用（无法连接，或等待其他操作释放锁超时），本次操作未完成，已保存的内容不受影响。"
@@ -562,6 +564,7 @@ def tasks_list(status: str = typer.Option("open", "--status", help="open|done|al
 @_guarded
 def tasks_done(task_id: str, result: str = typer.Option(..., "--result", help="结果，如 hired|interviewing|not_hired|completed|dropped"),
                by: str = typer.Option(..., "--by", help="办理人姓名"), note: str = typer.Option("", "--note"),
+               ended: Optional[str] = typer.Option(None, "--ended", help="年度核验：劳动合同最后在岗月份 YYYY-MM"),
                as_json: bool = typer.Option(False, "--json")) -> None:
     """Record a task's result (once)."""
     from onematter.db import session_scope
@@ -569,11 +572,35 @@ def tasks_done(task_id: str, result: str = typer.Option(..., "--result", help="�
     _db()
     try:
         with session_scope() as s:
-            task = complete_task(s, task_id, result=result, by=by, note=note)
+            task = complete_task(s, task_id, result=result, by=by, note=note, ended=ended)
             out = {"id": str(task.id), "status": task.status, "result": task.result, "done_by": task.done_by}
     except TaskRefused as exc:
         _fail({"error": "task_refused", "message": str(exc)}, 2, str(exc), as_json)
     _emit(out) if as_json else typer.echo(f"已办结待办 {out['id'][:8]}：{result}")
+
+
+@report_app.command("monthly")
+@_guarded
+def report_monthly(month: Optional[str] = typer.Option(None, "--month", help="YYYY-MM（默认上月）"),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """The monthly statistics (PDF and CSV) for a month, default the previous one."""
+    import datetime as dt
+
+    from onematter.db import session_scope
+    from onematter.report import previous_month, render_report
+    from onematter.settings import today
+    try:
+        first = dt.date.fromisoformat(f"{month}-01") if month else previous_month(today())
+    except ValueError:
+        _fail({"error": "invalid_month", "fields": {"month": "应为年月，格式 YYYY-MM"}}, 2, "--month 应为 YYYY-MM", as_json)
+    _db()
+    with session_scope() as s:
+        made = render_report(s, first)
+    if as_json:
+        _emit(made)
+        return
+    typer.echo(f"月度统计 {made['figures']['month']}：受理 {made['figures']['applications']} 件")
+    typer.echo(f"  {made['pdf']}\n  {made['csv']}")
 
 
 @app.command()

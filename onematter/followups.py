@@ -181,6 +181,50 @@ def deadline_watch(session: Session, day: dt.date) -> int:
     return len(touched["reminded"]) + len(touched["escalated"])
 
 
+def first_working_day_of_january(day: dt.date) -> bool:
+    if day.month != 1:
+        return False
+    policy = load_policy()
+    first = dt.date(day.year, 1, 1)
+    while not is_workday(first, policy):
+        first += dt.timedelta(days=1)
+    return day == first
+
+
+def reverification_tasks(session: Session, day: dt.date) -> int:
+    """The first working day of January: for every confirmed incentive with years left, a task to
+    check that employment and social insurance continue (years 2 and 3)."""
+    from onematter.models import IncentiveClaim, IncentiveYear
+    if not first_working_day_of_january(day):
+        return 0
+    policy = load_policy()
+    made = 0
+    for claim in session.exec(select(IncentiveClaim)).all():
+        case = session.get(MatterCase, claim.matter_case_id)
+        if case is None or case.status != "approved":
+            continue
+        year = session.exec(select(IncentiveYear).where(IncentiveYear.claim_id == claim.id,
+                                                        IncentiveYear.year == day.year,
+                                                        IncentiveYear.status == "scheduled")).first()
+        if year is None:
+            continue
+        app = session.get(Application, case.application_id)
+        made += _task(session, key=f"reverify:{claim.id}:{day.year}", kind="reverification",
+                      title=f"企业吸纳优惠年度核验：{claim.employer_name}（{app.application_no}，{day.year}年度）",
+                      station=app.station, due=add_working_days(day, 10, policy), application=app,
+                      person_id=app.person_id, subject={"claim": str(claim.id), "year": day.year})
+    return made
+
+
+def monthly_report(session: Session, day: dt.date) -> int:
+    """The 1st of the month: the previous month's report (PDF and CSV)."""
+    if day.day != 1:
+        return 0
+    from onematter.report import previous_month, render_report
+    render_report(session, previous_month(day))
+    return 1
+
+
 def _start(day: dt.date) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=TZ)
 
@@ -193,6 +237,8 @@ SCHEDULE: list[tuple[int, str, Callable[[Session, dt.date], int]]] = [
     (8, "fair_outcome_tasks", fair_outcome_tasks),
     (8, "training_completion_tasks", training_completion_tasks),
     (8, "escalate_tasks", escalate_tasks),
+    (8, "monthly_report", monthly_report),
+    (8, "reverification_tasks", reverification_tasks),
     (9, "job_digest", job_digest),
     (16, "fair_reminders", fair_reminders),
     (16, "training_reminders", training_reminders),

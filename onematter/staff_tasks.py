@@ -17,6 +17,7 @@ RESULTS = {
     "fair_outcome": {"hired": "已录用", "interviewing": "面试中", "not_hired": "未录用"},
     "training_completion": {"completed": "已结业", "dropped": "中途退出"},
     "visit": {"employed": "在岗", "left": "已离职", "unreachable": "未联系上"},
+    "reverification": {"continuing": "在岗且正常缴纳社保", "ended": "劳动合同已解除或终止"},
 }
 
 
@@ -31,7 +32,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def complete_task(session: Session, task_id: str, *, result: str, by: str, note: str = "") -> StaffTask:
+def complete_task(session: Session, task_id: str, *, result: str, by: str, note: str = "",
+                  ended: str | None = None, actor: str | None = None) -> StaffTask:
     try:
         key = uuid.UUID(task_id) if len(task_id) > 8 else None
     except ValueError:
@@ -50,15 +52,19 @@ def complete_task(session: Session, task_id: str, *, result: str, by: str, note:
         raise TaskRefused(f"结果应为：{'、'.join(f'{k}（{v}）' for k, v in allowed.items())}")
     if not by.strip():
         raise TaskRefused("请填写办理人姓名")
+    if task.kind == "reverification" and result == "ended" and not ended:
+        raise TaskRefused("劳动合同已解除或终止的，请用 --ended YYYY-MM 写明最后在岗月份")
     task.status, task.result = "done", {"result": result, "label": allowed.get(result, result), "note": note}
     task.done_by, task.done_at = by.strip()[:60], now()
     session.add(task)
     if task.application_id:
         session.add(Event(application_id=task.application_id, entity=f"task:{task.kind}", entity_id=task.id,
-                          from_status="open", to_status="done", actor=f"cli:{task.done_by}",
+                          from_status="open", to_status="done", actor=actor or f"cli:{task.done_by}",
                           note=f"{task.title}：{allowed.get(result, result)}"))
     if task.kind == "fair_outcome" and result == "hired":
         start_visits(session, task, placed_on=today())
+    if task.kind == "reverification":
+        reverified(session, task, result, ended)
     session.flush()
     return task
 
@@ -75,3 +81,42 @@ def start_visits(session: Session, source: StaffTask, placed_on: dt.date) -> int
                               person_id=source.person_id, subject={"placement": str(source.id), "months": months}))
         made += 1
     return made
+
+
+def reverified(session: Session, task: StaffTask, result: str, ended: str | None) -> None:
+    """The January check's result on the schedule: the year is verified; an ended contract stops
+    the schedule at its last month (that year's amount recomputed, later years stopped), and the
+    enterprise is sent its 年度核验结果 through the station (a staff message)."""
+    from onematter.models import IncentiveClaim, IncentiveYear
+    from onematter.outbox import enqueue
+    from onematter.rules.matters import incentive_schedule
+    claim = session.get(IncentiveClaim, uuid.UUID(task.subject["claim"]))
+    years = {y.year: y for y in session.exec(select(IncentiveYear).where(IncentiveYear.claim_id == claim.id)).all()}
+    if result == "ended":
+        try:
+            last = dt.date.fromisoformat(f"{ended}-01")
+        except ValueError:
+            raise TaskRefused("--ended 应为年月，格式 YYYY-MM") from None
+        kept = {r["year"]: r for r in incentive_schedule(rate_yuan=claim.rate_yuan, start=claim.window_start,
+                                                         contract_end=min(last, claim.contract_end),
+                                                         months=load_policy().block("incentive", _policy_model()).months)}
+        for year, row in years.items():
+            if year in kept:
+                row.months, row.amount_yuan = kept[year]["months"], kept[year]["amount_yuan"]
+            else:
+                row.status = "stopped"
+            session.add(row)
+    year = years.get(task.subject["year"])
+    if year is not None and year.status != "stopped":
+        year.status = "verified"
+        session.add(year)
+    total = sum(y.amount_yuan for y in years.values() if y.status != "stopped")
+    enqueue(session, key=f"reverify_result:{task.id}", kind="reverification_result", audience="staff",
+            application_id=task.application_id,
+            payload={"employer": claim.employer_name, "year": task.subject["year"],
+                     "result": RESULTS["reverification"][result], "total": f"{total:,}"})
+
+
+def _policy_model():
+    from onematter.matters.employer_incentive import IncentivePolicy
+    return IncentivePolicy

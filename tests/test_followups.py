@@ -174,6 +174,7 @@ def test_a_message_that_keeps_failing_ends_failed_and_visible(session, catalogue
     assert (row.status, row.attempts) == ("failed", 5) and row.last_error
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)     # the CLI over the rehearsal tested on both above
 def test_cli_rehearsal_outbox_opt_out_and_tasks(db, session, catalogue, form, sink, env):
     import os
     import subprocess
@@ -212,3 +213,83 @@ def test_cli_rehearsal_outbox_opt_out_and_tasks(db, session, catalogue, form, si
     assert code == 0 and json.loads(out)["opted_out"].endswith(id_number[-4:])
     session.rollback()
     assert session.exec(select(OptOut)).one().source == "cli"
+
+
+def test_monthly_report_figures_equal_the_rows(session, catalogue, form, sink):
+    import csv
+    import io
+
+    from pypdf import PdfReader
+
+    from onematter import matters
+    from onematter.followups import run_day
+    from onematter.models import Application, MatterCase
+    from onematter.report import figures
+    apps = [_apply(session, form, n) for n in range(1, 4)]
+    from onematter.processing import record_decision
+    third = {**form, "idempotency_key": "inc", "applicant": {**form["applicant"], "id_number": make_id("19870707", seq="151"),
+                                                             "town": "乍浦镇"}}
+    from onematter.cases import matter_cases, settle_application, submit_application
+    from onematter.intake import parse_intake
+    from onematter.processing import process_matter
+    app, _ = submit_application(session, parse_intake(third), actor="t")
+    for case in matter_cases(session, app.id):
+        process_matter(session, case.id)
+    settle_application(session, app, actor="t")
+    record_decision(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
+    session.commit()
+    counts = run_day(dt.date(2026, 12, 1))                 # the 1st: last month's report
+    assert counts["monthly_report"] == 1
+    session.expire_all()
+    f = figures(session, dt.date(2026, 11, 1))
+    rows = [a for a in session.exec(select(Application)).all() if a.application_date.month == 11]
+    assert f["applications"] == len(rows) == 4
+    expected: dict[str, Counter] = {}
+    for c in session.exec(select(MatterCase)).all():
+        expected.setdefault(c.matter, Counter())[matters.spec(c.matter).label(c.status)] += 1
+    assert f["matters"] == {m: dict(c) for m, c in expected.items()}
+    assert f["towns"] == dict(Counter(a.town for a in rows))
+    done = [a for a in rows if a.status == "completed"]
+    assert f["completed"] == len(done) and f["on_time"] == len([a for a in done if local(a.completed_at).date() <= a.deadline])
+    assert f["placements"]["incentive_approved"] == 1 and sum(f["incentive_by_year"].values()) == 27000
+    notes = [n for n in session.exec(select(Notification)).all() if local(n.created_at).month == 11]
+    assert f["delivery"] == {k: len([n for n in notes if n.status == k]) for k in ("sent", "failed", "suppressed", "pending")}
+    from onematter.settings import get_settings
+    folder = get_settings().data_dir / "reports" / "2026-11"
+    table = list(csv.reader(io.StringIO((folder / "月度统计-2026-11.csv").read_text(encoding="utf-8-sig"))))
+    assert ["总体", "受理联办申请", "4"] in table and ["镇街道", "乍浦镇", "1"] in table
+    text = "".join(p.extract_text() for p in PdfReader(folder / "月度统计-2026-11.pdf").pages).replace(" ", "")
+    assert "受理联办申请" in text and "4件" in text and "27,000元" not in text and "6,750元" in text
+    assert "陆建军" not in text and "330482" not in text
+
+
+def test_january_reverification_stops_an_ended_contract_at_its_last_month(session, catalogue, form, sink):
+    from onematter.cases import matter_cases, settle_application, submit_application
+    from onematter.followups import first_working_day_of_january, run_day
+    from onematter.intake import parse_intake
+    from onematter.models import IncentiveYear
+    from onematter.processing import process_matter, record_decision
+    from onematter.staff_tasks import TaskRefused, complete_task
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    for case in matter_cases(session, app.id):
+        process_matter(session, case.id)
+    settle_application(session, app, actor="t")
+    record_decision(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
+    session.commit()
+    day = next(dt.date(2027, 1, d) for d in range(1, 10) if first_working_day_of_january(dt.date(2027, 1, d)))
+    assert run_day(day)["reverification_tasks"] == 1
+    assert run_day(day)["reverification_tasks"] == 0                 # the day again: nothing twice
+    session.expire_all()
+    task = session.exec(select(StaffTask).where(StaffTask.kind == "reverification")).one()
+    assert "2027年度" in task.title and task.station == "平湖市退役军人服务中心"
+    with pytest.raises(TaskRefused, match="--ended"):
+        complete_task(session, str(task.id), result="ended", by="王珏")
+    complete_task(session, str(task.id), result="ended", by="王珏", ended="2027-06")
+    session.commit()
+    years = {y.year: (y.months, y.amount_yuan, y.status) for y in session.exec(select(IncentiveYear)).all()}
+    assert years == {2026: (9, 6750, "scheduled"), 2027: (6, 4500, "verified"), 2028: (12, 9000, "stopped"),
+                     2029: (3, 2250, "stopped")}
+    notice = session.exec(select(Notification).where(Notification.kind == "reverification_result")).one()
+    assert notice.audience == "staff" and notice.payload["total"] == "11,250"
+    from onematter.outbox import render
+    assert "劳动合同已解除或终止" in render(notice.kind, notice.payload)

@@ -28,9 +28,10 @@ def _flat(path: Path) -> str:
     return re.sub(r"\s+", "", _text(path))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def samples(tmp_path_factory) -> dict[str, dict[str, Path]]:
-    """`onematter samples` once for the module: {case: {doc_key: path}}."""
+    """`onematter samples` once per test process (kept even when xdist interleaves other modules'
+    tests between this module's): {case: {doc_key: path}}."""
     from onematter.samples import render_samples
     root = tmp_path_factory.mktemp("samples")
     out: dict[str, dict[str, Path]] = {}

@@ -203,6 +203,7 @@ def test_verify_page_public_genuine_altered_unknown_without_personal_data(client
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)     # a CLI over the same functions tested on both above
 def test_user_commands(env, db):
     def run(*args, stdin=""):
         p = subprocess.run([sys.executable, "-m", "onematter.cli", "user", *args], input=stdin, capture_output=True,
@@ -269,3 +270,24 @@ def test_web_server_errors_are_logged_masked():
     text = record.getMessage()
     assert "330482********1217" in text and "139****1234" in text and "/applications/new" in text
     assert "199203151217" not in text and "13905731234" not in text and record.exc_info is None
+
+
+def test_tasks_on_the_staff_page(client, session):
+    import datetime as dt
+
+    from onematter.models import StaffTask
+    session.add(StaffTask(key="fair_outcome:t1", kind="fair_outcome", title="登记招聘会求职结果：示例", station="平湖市退役军人服务中心",
+                          due_on=dt.date(2026, 12, 3), subject={}))
+    session.commit()
+    _login(client)
+    page = client.get("/tasks").text
+    assert "登记招聘会求职结果：示例" in page and 'value="hired"' in page
+    task_id = re.search(r'data-task="([^"]+)"', page).group(1)
+    r = client.post(f"/tasks/{task_id}", data={"csrf_token": _csrf(page), "result": "hired"}, follow_redirects=False)
+    assert r.status_code == 303
+    session.expire_all()
+    task = session.exec(select(StaffTask).where(StaffTask.key == "fair_outcome:t1")).one()
+    assert (task.status, task.done_by, task.result["result"]) == ("done", "王珏", "hired")
+    assert len(session.exec(select(StaffTask).where(StaffTask.kind == "visit")).all()) == 3
+    again = client.post(f"/tasks/{task_id}", data={"csrf_token": _csrf(page), "result": "hired"})
+    assert again.status_code == 409 and "不能重复登记" in again.text

@@ -182,6 +182,26 @@ def register(app: FastAPI) -> None:
         start_in_background(run_documents_flow, app_id, application_no=app_no)
         return RedirectResponse(f"/applications/{app_no}", status_code=303)
 
+    # ---------------------------------------------------------------- staff tasks
+
+    @app.get("/tasks", response_class=HTMLResponse)
+    def tasks_page(request: Request, user=Depends(current_user), station: str = "", error: str = ""):
+        return _page(request, "tasks.html", tasks_context(station or user.station) | {"error": error[:200]})
+
+    @app.post("/tasks/{task_id}", dependencies=[Depends(check_csrf)])
+    async def task_done(request: Request, task_id: str, user=Depends(current_user)):
+        from onematter.db import session_scope
+        from onematter.staff_tasks import TaskRefused, complete_task
+        form = await request.form()
+        try:
+            with session_scope() as s:
+                complete_task(s, task_id[:40], result=str(form.get("result") or ""), by=user.name,
+                              note=str(form.get("note") or "")[:200], ended=str(form.get("ended") or "") or None,
+                              actor=f"web:{user.username}")
+        except TaskRefused as exc:
+            return _page(request, "tasks.html", tasks_context(user.station) | {"error": str(exc)}, status=409)
+        return RedirectResponse("/tasks", status_code=303)
+
     # ---------------------------------------------------------------- documents and verification
 
     @app.get("/documents/{application_no}/{filename}")
@@ -500,6 +520,24 @@ def list_context(f: dict) -> dict:
     return {"filters": f, "items": items, "more": len(rows) > LIST_LIMIT, "stations": stations,
             "towns": load_policy().towns, "statuses": APPLICATION_STATUS_LABELS,
             "matter_titles": {s.key: s.title for s in matters.all_specs()}}
+
+
+def tasks_context(station: str) -> dict:
+    from onematter.db import session_scope
+    from onematter.models import Application, StaffTask
+    from onematter.staff_tasks import RESULTS
+    with session_scope(readonly=True) as s:
+        query = select(StaffTask).where(StaffTask.status == "open").order_by(StaffTask.due_on)
+        if station != "全部":
+            query = query.where(StaffTask.station == station)
+        items = []
+        for t in s.exec(query).all():
+            app_row = s.get(Application, t.application_id) if t.application_id else None
+            items.append({"id": str(t.id), "kind": t.kind, "title": t.title, "due": t.due_on.isoformat(),
+                          "overdue": t.due_on < today(), "escalated": t.escalated_at is not None,
+                          "no": app_row.application_no if app_row else "", "results": RESULTS.get(t.kind, {})})
+        stations = sorted(set(s.exec(select(StaffTask.station).distinct()).all()))
+    return {"tasks": items, "station": station, "stations": stations}
 
 
 def decision_queue() -> list[dict]:
