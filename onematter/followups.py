@@ -50,27 +50,90 @@ def _station(session: Session, case_id) -> tuple[Application | None, str]:
 
 def job_digest(session: Session, day: dt.date) -> int:
     """09:00: new matching postings for every active subscription, never one posting twice to one
-    person; nothing when nothing matches. Returns the messages written."""
-    from onematter.matters.job_push import new_matches_for
+    person; nothing when nothing matches. Returns the messages written.
+
+    Set-based, for a bureau's whole population in one pass: the valid postings are ranked once
+    (rules.rank_postings) and indexed by category; each subscription walks them in rank order,
+    skipping what it was pushed before, and keeps the first `job_push_limit` that match
+    (rules.posting_matches) — the same result as matching then ranking. Rows are written in
+    batches; a batch another process wrote first is retried row by row (its keys are unique)."""
+    import heapq
+    from collections import defaultdict
+
+    from onematter.matters.job_push import posting_view
     from onematter.models import Posting
-    written = 0
+    from onematter.rules.matters import posting_matches, rank_postings
+    limit = load_policy().job_push_limit
+    postings = session.exec(select(Posting).where(Posting.valid_until >= day)).all()
+    by_code = {p.code: p for p in postings}
+    ranked = list(enumerate(rank_postings([posting_view(p) for p in postings])))
+    by_category: dict[str, list] = defaultdict(list)
+    for item in ranked:
+        by_category[item[1].category].append(item)
+    pushed: dict = defaultdict(set)
+    for person_id, posting_id in session.exec(select(Push.person_id, Push.posting_id)).all():
+        pushed[person_id].add(posting_id)
+    suffix = f":{day}"
+    done = {k.split(":")[1] for k in session.exec(select(Notification.key).where(
+        Notification.kind == "job_digest", Notification.key.endswith(suffix))).all()}
     opted = set(session.exec(select(OptOut.person_id)).all())
+    at = _start(day) + dt.timedelta(hours=9)
+    pushes, messages = [], []
     for sub in session.exec(select(JobSubscription).where(JobSubscription.active)).all():
-        if sub.person_id in opted:
+        if sub.person_id in opted or str(sub.person_id) in done:
             continue
-        key = f"job_digest:{sub.person_id}:{day}"
-        if session.exec(select(Notification.id).where(Notification.key == key)).first():
-            continue                                      # this day's digest is written already
-        found: list[Posting] = new_matches_for(session, sub, day)
+        seen = pushed[sub.person_id]
+        walk = heapq.merge(*(by_category.get(c, []) for c in sub.categories)) if sub.categories else ranked
+        found = []
+        for _, view in walk:
+            posting = by_code[view.code]
+            if posting.id in seen or not posting_matches(view, education=sub.education, categories=sub.categories,
+                                                         towns=sub.towns, min_salary=sub.min_salary, today=day):
+                continue
+            found.append(posting)
+            if len(found) == limit:
+                break
         if not found:
             continue
-        for rank, posting in enumerate(found, 1):
-            session.add(Push(person_id=sub.person_id, posting_id=posting.id, rank=rank, channel="digest",
-                             pushed_at=_start(day) + dt.timedelta(hours=9)))
-        written += enqueue(session, key=key, kind="job_digest", person_id=sub.person_id,
-                           payload={"count": len(found), "titles": [p.title for p in found[:3]],
-                                    "postings": [p.code for p in found]}) is not None
-        session.flush()
+        pushes += [{"person_id": sub.person_id, "posting_id": p.id, "rank": rank} for rank, p in enumerate(found, 1)]
+        messages.append({"key": f"job_digest:{sub.person_id}{suffix}", "person_id": sub.person_id,
+                         "payload": {"count": len(found), "titles": [p.title for p in found[:3]],
+                                     "postings": [p.code for p in found]}})
+    return _write_digest(session, pushes, messages, at)
+
+
+def _write_digest(session: Session, pushes: list[dict], messages: list[dict], at: dt.datetime) -> int:
+    import uuid as _uuid
+
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+    written = 0
+    chunk = 2000
+    by_person: dict = {}
+    for p in pushes:
+        by_person.setdefault(p["person_id"], []).append(p)
+    for i in range(0, len(messages), chunk):
+        batch = messages[i:i + chunk]
+        note_rows = [{"id": _uuid.uuid4(), "key": m["key"], "application_id": None, "person_id": m["person_id"],
+                      "kind": "job_digest", "payload": m["payload"], "status": "pending", "audience": "veteran",
+                      "body": None, "urgent": False, "attempts": 0, "next_attempt_at": None, "last_error": None,
+                      "segments": 1, "created_at": at, "sent_at": None} for m in batch]
+        push_rows = [{"id": _uuid.uuid4(), "matter_case_id": None, "channel": "digest", "pushed_at": at, **p}
+                     for m in batch for p in by_person[m["person_id"]]]
+        try:
+            with session.begin_nested():
+                session.execute(insert(Notification), note_rows)
+                session.execute(insert(Push), push_rows)
+            written += len(batch)
+        except IntegrityError:                     # another process wrote some of these first
+            for m in batch:
+                if enqueue(session, key=m["key"], kind="job_digest", person_id=m["person_id"],
+                           payload=m["payload"]) is None:
+                    continue
+                for p in by_person[m["person_id"]]:
+                    session.add(Push(channel="digest", pushed_at=at, **p))
+                written += 1
+            session.flush()
     return written
 
 
