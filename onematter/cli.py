@@ -31,6 +31,8 @@ tasks_app = typer.Typer(help="工作人员待办", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 report_app = typer.Typer(help="统计报告", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+fairs_app = typer.Typer(help="招聘会登记", no_args_is_help=True)
+app.add_typer(fairs_app, name="fairs")
 
 
 DB_UNAVAILABLE = ("数据库暂时无法使用（无法连接，或等待其他操作释放锁超时），本次操作未完成，已保存的内容不受影响。"
@@ -577,6 +579,33 @@ def tasks_done(task_id: str, result: str = typer.Option(..., "--result", help="�
     except TaskRefused as exc:
         _fail({"error": "task_refused", "message": str(exc)}, 2, str(exc), as_json)
     _emit(out) if as_json else typer.echo(f"已办结待办 {out['id'][:8]}：{result}")
+
+
+@fairs_app.command("cancel")
+@_guarded
+def fairs_cancel(registration_code: str, by: str = typer.Option(..., "--by", help="办理人姓名"),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """Cancel a fair registration: the place goes to the next on the waitlist, who is told and
+    issued a ticket."""
+    from onematter.db import session_scope
+    from onematter.matters.job_fair import release_place
+    from onematter.models import Application
+    _db_and_prefect()
+    try:
+        with session_scope() as s:
+            promoted = release_place(s, registration_code, actor=f"cli:{by}")
+            apps = [(c.application_id, s.get(Application, c.application_id).application_no) for c in promoted]
+    except LookupError as exc:
+        _fail({"error": "not_found", "message": str(exc)}, 2, str(exc), as_json)
+    for app_id, no in apps:
+        try:
+            run_documents_flow(app_id)
+        except Exception as exc:
+            _log_failure(f"fairs cancel {no}")
+            _fail({"error": "processing_failed", "application_no": no, "message": str(exc)}, 1,
+                  f"已递补 {no}，但出具入场凭证出错：{exc}。可运行 onematter resume {no}", as_json)
+    out = {"cancelled": registration_code.strip().upper(), "promoted": [no for _, no in apps]}
+    _emit(out) if as_json else typer.echo(f"已取消 {out['cancelled']}；递补：{'、'.join(out['promoted']) or '无'}")
 
 
 @report_app.command("monthly")

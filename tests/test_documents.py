@@ -199,3 +199,40 @@ def test_a_waitlisted_fair_place_gets_a_waitlist_notice_not_a_ticket(session, ca
     text = "".join(text.split())
     assert "招聘会候补通知" in text and "候补位次为第1位" in text and "本通知不是入场凭证" in text
     assert "入场凭证" not in text.replace("本通知不是入场凭证", "").replace("为您出具入场凭证", "")
+
+
+def test_a_freed_fair_place_goes_to_the_waitlist_with_a_ticket(session, catalogue, form):
+    from onematter.cases import matter_cases, settle_application
+    from onematter.matters.job_fair import release_place
+    from onematter.models import Fair, MatterCase, Notification
+    from onematter.processing import process_matter
+    from tests.conftest import make_id
+    fair = session.exec(select(Fair).where(Fair.code == "ZP-01")).one()
+    fair.capacity_offline = 1
+    session.add(fair)
+    session.commit()
+    apps = []
+    for n in (1, 2, 3):
+        f = {**form, "idempotency_key": f"p-{n}", "matters": {"job_fair": {"fair": "ZP-01"}},
+             "applicant": {**form["applicant"], "id_number": make_id("19900101", seq=f"{300 + n}")}}
+        app, _ = submit_application(session, parse_intake(f), actor="t")
+        for c in matter_cases(session, app.id):
+            process_matter(session, c.id)
+        settle_application(session, app, actor="t")
+        issue_all(session, app.id)
+        session.commit()
+        apps.append(app)
+    first = session.exec(select(MatterCase).where(MatterCase.application_id == apps[0].id)).one()
+    promoted = release_place(session, first.details["registration_code"], actor="cli:王珏")
+    session.commit()
+    assert [c.application_id for c in promoted] == [apps[1].id]          # the first on the waitlist, only
+    issue_all(session, apps[1].id)
+    session.commit()
+    cases = {c.application_id: c for c in session.exec(select(MatterCase)).all()}
+    assert [cases[a.id].status for a in apps] == ["cancelled", "registered", "waitlisted"]
+    docs = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == apps[1].id))}
+    assert {"job_fair", "job_fair_waitlist"} <= docs                      # the ticket now, the notice kept
+    note = session.exec(select(Notification).where(Notification.kind == "fair_promoted")).one()
+    assert note.person_id == apps[1].person_id
+    with pytest.raises(LookupError, match="已取消"):
+        release_place(session, first.details["registration_code"], actor="cli:王珏")

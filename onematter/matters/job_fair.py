@@ -86,6 +86,49 @@ def _when(at: dt.datetime) -> str:
     return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M}"
 
 
+def release_place(session, registration_code: str, *, actor: str) -> list:
+    """A registration is cancelled (the person cannot come): its place goes to the next person
+    on that fair's waitlist for the same mode, who is registered, told (outbox) and due a ticket.
+    Returns the promoted cases."""
+    from onematter.cases import transition
+    from onematter.models import MatterCase
+    from onematter.outbox import enqueue
+    reg = session.exec(select(FairRegistration).where(
+        FairRegistration.registration_code == registration_code.strip().upper()).with_for_update()).first()
+    if reg is None:
+        raise LookupError(f"找不到登记码 {registration_code}")
+    if reg.status == "cancelled":
+        raise LookupError(f"登记码 {registration_code} 已取消")
+    fair = session.exec(select(Fair).where(Fair.id == reg.fair_id).with_for_update()).one()
+    if local(fair.starts_at) <= now():
+        raise LookupError("招聘会已开始，不能再取消或递补")
+    case = session.get(MatterCase, reg.matter_case_id)
+    transition(session, case, "cancelled", actor=actor, note=f"取消登记 {reg.registration_code}")
+    reg.status = "cancelled"
+    session.add(reg)
+    session.flush()
+    capacity = fair.capacity_offline if reg.mode == "线下" else fair.capacity_online
+    registered = session.exec(select(func.count()).select_from(FairRegistration).where(
+        FairRegistration.fair_id == fair.id, FairRegistration.mode == reg.mode,
+        FairRegistration.status == "registered")).one()
+    promoted = []
+    waiting = session.exec(select(FairRegistration).where(
+        FairRegistration.fair_id == fair.id, FairRegistration.mode == reg.mode, FairRegistration.status == "waitlisted")
+        .order_by(FairRegistration.waitlist_position)).all()
+    for nxt in waiting[:max(capacity - registered, 0)]:
+        nxt.status, nxt.waitlist_position = "registered", None
+        session.add(nxt)
+        moved = session.get(MatterCase, nxt.matter_case_id)
+        moved.details = {**moved.details, "waitlist_position": None}
+        transition(session, moved, "registered", actor=actor, note="候补递补")
+        enqueue(session, key=f"fair_promoted:{nxt.id}", kind="fair_promoted", person_id=nxt.person_id,
+                application_id=moved.application_id,
+                payload={"fair": fair.name, "when": f"{local(fair.starts_at).month}月{local(fair.starts_at).day}日"
+                                                    f"{local(fair.starts_at):%H:%M}", "code": nxt.registration_code})
+        promoted.append(moved)
+    return promoted
+
+
 def ticket_context(session, case) -> dict:
     f = session.exec(select(Fair).where(Fair.code == case.details["fair"])).one()
     return {"fair": {"code": f.code, "name": f.name, "starts_at": _when(local(f.starts_at)),
@@ -111,9 +154,10 @@ def sample_fairs(today: dt.date) -> list[dict]:
 SPEC = MatterSpec(
     key="job_fair", order=40, title="专场招聘会", short="招聘会",
     request=JobFairRequest,
-    labels={"registered": "报名成功", "waitlisted": "候补", "refused": "不予受理"},
-    # waitlisted → registered arrives with the fair-waitlist follow-up (domain.md §4), not before
-    transitions={"pending": frozenset({"registered", "waitlisted", "refused"})},
+    labels={"registered": "报名成功", "waitlisted": "候补", "refused": "不予受理", "cancelled": "已取消"},
+    # waitlisted → registered: a place freed (release_place, the fair-waitlist follow-up)
+    transitions={"pending": frozenset({"registered", "waitlisted", "refused"}),
+                 "registered": frozenset({"cancelled"}), "waitlisted": frozenset({"registered", "cancelled"})},
     handle=handle,
     detail_keys=("fair", "registration_code", "waitlist_position", "mode"),
     form_partial="job_fair/_request.html",

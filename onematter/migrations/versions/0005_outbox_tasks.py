@@ -16,16 +16,17 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('notifications', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('audience', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
-                                      server_default='veteran'))
-        batch_op.add_column(sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column('urgent', sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'))
-        batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
-        batch_op.add_column(sa.Column('segments', sa.Integer(), nullable=False, server_default='1'))
-        batch_op.create_index(batch_op.f('ix_notifications_status'), ['status'], unique=False)
+    # plain ADD COLUMN (SQLite has it): batch mode's copy-and-move ordering of several new columns
+    # can come out circular (Alembic raised CircularDependencyError on some runs)
+    op.add_column('notifications', sa.Column('audience', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False,
+                                             server_default='veteran'))
+    op.add_column('notifications', sa.Column('body', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column('notifications', sa.Column('urgent', sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column('notifications', sa.Column('attempts', sa.Integer(), nullable=False, server_default='0'))
+    op.add_column('notifications', sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('notifications', sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(), nullable=True))
+    op.add_column('notifications', sa.Column('segments', sa.Integer(), nullable=False, server_default='1'))
+    op.create_index(op.f('ix_notifications_status'), 'notifications', ['status'], unique=False)
     op.execute("UPDATE notifications SET audience = 'staff' WHERE kind IN ('deadline_reminder', 'escalation')")
     op.create_table('opt_outs',
     sa.Column('id', sa.Integer(), nullable=False),
