@@ -86,20 +86,30 @@ def _quiet(at: dt.datetime) -> dt.datetime | None:
 
 
 def _send(urls: list[str], n: Notification, body: str, mobile: str | None) -> str | None:
-    """Deliver through every URL; None on success, else why not."""
+    """Deliver through every URL not yet done for this message (the channels that took it are
+    remembered, so a retry after one channel failed does not send twice on the others); None when
+    all have it, else why not."""
     import apprise
-    a = apprise.Apprise()
-    for url in urls:
+    done = set(n.payload.get("_delivered") or [])
+    title = "" if n.audience == "veteran" else f"[{n.id.hex[:8]}] 一件事联办提醒"
+    failed = []
+    for index, url in enumerate(urls):
+        if index in done:
+            continue
         if url.startswith(("json://", "jsons://")):
             extra = f"+X-Idempotency-Key={n.id}&:outbox_id={n.id}&:kind={quote(n.kind)}"
             if mobile:
                 extra += f"&:to={mobile}"
             url += ("&" if "?" in url else "?") + extra
-        a.add(url)
-    if not len(a):
-        return "发送渠道配置无效"
-    title = "" if n.audience == "veteran" else f"[{n.id.hex[:8]}] 一件事联办提醒"
-    return None if a.notify(title=title, body=body) else "发送渠道未确认收到"
+        a = apprise.Apprise()
+        if not a.add(url):
+            failed.append("发送渠道配置无效")
+        elif a.notify(title=title, body=body):
+            done.add(index)
+        else:
+            failed.append("发送渠道未确认收到")
+    n.payload = {**n.payload, "_delivered": sorted(done)}
+    return "；".join(sorted(set(failed))) or None
 
 
 def deliver_due(at: dt.datetime, *, limit: int = 1000) -> dict[str, int]:

@@ -35,6 +35,8 @@ class Sink:
                 sink.attempts[key] += 1
                 failing = int(key.replace("-", "")[-2:], 16) % 4 == 0 if key and "-" in key else False
                 ok = not (failing and sink.attempts[key] <= fail_first)
+                if self.path == "/staff":          # the staff bot refuses every first attempt
+                    ok = sink.attempts[key] > 1
                 if ok:
                     sink.posts.append({"path": self.path, "key": key, "body": body})
                 self.send_response(200 if ok else 500)
@@ -50,12 +52,33 @@ class Sink:
 
 @pytest.fixture
 def sink(monkeypatch):
+    """The SMS gateway and the staff bot (one webhook sink) and the staff mailbox (a local SMTP
+    server, aiosmtpd)."""
+    from aiosmtpd.controller import Controller
+
+    from onematter.serve import free_port
     s = Sink()
+    mails: list[tuple[str, str]] = []
+
+    class Mailbox:
+        async def handle_DATA(self, server, session, envelope):
+            import email
+            from email.header import decode_header, make_header
+            message = email.message_from_bytes(envelope.content)
+            mails.append((str(make_header(decode_header(message["Subject"]))), ",".join(envelope.rcpt_tos)))
+            return "250 OK"
+    port = free_port()
+    smtp = Controller(Mailbox(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    s.mails = mails
     monkeypatch.setenv("ONEMATTER_NOTIFY_VETERAN_URLS", f"json://127.0.0.1:{s.port}/sms")
-    monkeypatch.setenv("ONEMATTER_NOTIFY_STAFF_URLS", f"json://127.0.0.1:{s.port}/staff")
+    monkeypatch.setenv("ONEMATTER_NOTIFY_STAFF_URLS",
+                       f"json://127.0.0.1:{s.port}/staff mailto://127.0.0.1:{port}?from=onematter@example.invalid"
+                       f"&to=staff@example.invalid&mode=insecure&login=no")
     from onematter.settings import get_settings
     get_settings.cache_clear()
     yield s
+    smtp.stop()
     s.server.shutdown()
 
 
@@ -118,10 +141,15 @@ def test_a_rehearsal_reaches_people_once_within_the_rules(session, catalogue, fo
     session.expire_all()
     rows = session.exec(select(Notification)).all()
     sent = [n for n in rows if n.status == "sent"]
-    # every sent message arrived exactly once, by its outbox id; nothing else arrived
+    # every sent message arrived exactly once, by its outbox id; nothing else arrived; the staff's
+    # messages also by e-mail, once each, although their webhook refused some first attempts
     arrived = Counter(p["key"] for p in sink.posts)
     assert arrived == Counter(str(n.id) for n in sent)
     assert all(v == 1 for v in arrived.values())
+    staff_sent = [n for n in sent if n.audience == "staff"]
+    mailed = Counter(subject.split("]")[0].lstrip("[") for subject, _ in sink.mails)
+    assert staff_sent and mailed == Counter(n.id.hex[:8] for n in staff_sent)
+    assert all(n.attempts >= 2 for n in staff_sent)         # the bot's refusal retried, the mail not resent
     # some were refused first and arrived once on a retry
     retried = [n for n in sent if n.attempts > 1]
     assert retried and all(arrived[str(n.id)] == 1 for n in retried)
