@@ -119,7 +119,13 @@ def run_followup(name: str, day: str) -> int:
     from onematter import followups
     fn = dict((n, f) for _, n, f in followups.SCHEDULE)[name]
     with session_scope() as session:
-        return fn(session, dt.date.fromisoformat(day))
+        if name != "job_digest":
+            return fn(session, dt.date.fromisoformat(day))
+        # the long batch shows its progress in the UI (a progress artifact, percent only)
+        from prefect.artifacts import create_progress_artifact, update_progress_artifact
+        artifact = create_progress_artifact(progress=0.0, key="job-digest-progress", description=f"每日岗位推送 {day}")
+        return fn(session, dt.date.fromisoformat(day),
+                  progress=lambda pct: update_progress_artifact(artifact_id=artifact, progress=pct))
 
 
 @task(name="deliver-due", task_run_name="发送到期消息")

@@ -48,7 +48,7 @@ def _station(session: Session, case_id) -> tuple[Application | None, str]:
 # ------------------------------------------------------------------ messages to veterans
 
 
-def job_digest(session: Session, day: dt.date) -> int:
+def job_digest(session: Session, day: dt.date, progress: Callable[[float], None] | None = None) -> int:
     """09:00: new matching postings for every active subscription, never one posting twice to one
     person; nothing when nothing matches. Returns the messages written.
 
@@ -79,7 +79,11 @@ def job_digest(session: Session, day: dt.date) -> int:
     opted = set(session.exec(select(OptOut.person_id)).all())
     at = _start(day) + dt.timedelta(hours=9)
     pushes, messages = [], []
-    for sub in session.exec(select(JobSubscription).where(JobSubscription.active)).all():
+    subs = session.exec(select(JobSubscription).where(JobSubscription.active)).all()
+    step = max(len(subs) // 20, 1)
+    for number, sub in enumerate(subs, 1):
+        if progress and number % step == 0:
+            progress(number / len(subs) * 100)
         if sub.person_id in opted or str(sub.person_id) in done:
             continue
         seen = pushed[sub.person_id]
@@ -99,7 +103,10 @@ def job_digest(session: Session, day: dt.date) -> int:
         messages.append({"key": f"job_digest:{sub.person_id}{suffix}", "person_id": sub.person_id,
                          "payload": {"count": len(found), "titles": [p.title for p in found[:3]],
                                      "postings": [p.code for p in found]}})
-    return _write_digest(session, pushes, messages, at)
+    written = _write_digest(session, pushes, messages, at)
+    if progress:
+        progress(100.0)
+    return written
 
 
 def _write_digest(session: Session, pushes: list[dict], messages: list[dict], at: dt.datetime) -> int:

@@ -68,3 +68,34 @@ def test_the_sweeper_takes_up_what_stopped_and_leaves_what_just_started(prefect,
     issued = session.exec(select(Document).where(Document.application_id == stopped.id)).all()
     assert {"form", "receipt", "packet-intake"} <= {d.doc_key for d in issued}
     assert asyncio.run(sweep_stuck()) == {"resumed": [], "failed": []}      # nothing left: nothing twice
+
+
+def test_job_digest_flow_shows_progress_and_counts_only(prefect, session, catalogue, form, monkeypatch):
+    from prefect.client.orchestration import get_client
+
+    from flows.followups import job_digest
+    from onematter.catalogue import import_catalogue, parse_catalogue
+    from onematter.models import JobSubscription
+    form["matters"] = {"job_push": {}}
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    for c in matter_cases(session, app.id):
+        process_matter(session, c.id)
+    settle_application(session, app, actor="t")
+    import_catalogue(session, parse_catalogue({"postings": [{
+        "code": "GW-NEW", "employer": "平湖示例新材料有限公司", "employer_code": "91330482MA2B3C4D5Y", "title": "质检员",
+        "category": "制造", "town": "钟埭街道", "salary_min": 6000, "salary_max": 9000, "education_min": "初中",
+        "headcount": 1, "veteran_preferred": True, "valid_until": "2027-01-31"}]}))
+    session.commit()
+    assert session.exec(select(JobSubscription)).one().active
+    result = asyncio.run(job_digest(day="2026-12-01"))
+    assert result["written"] == 1
+
+    async def artifacts():
+        async with get_client() as client:
+            from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+            return await client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["job-digest-progress"])))
+    found = asyncio.run(artifacts())
+    assert found and found[0].type == "progress" and float(found[0].data) == 100.0
+    session.rollback()
+    note = session.exec(select(Notification).where(Notification.kind == "job_digest")).one()
+    assert note.payload["postings"] == ["GW-NEW"]
