@@ -173,7 +173,8 @@ def test_a_lost_file_is_reissued_byte_identical(issued, session):
     assert Path(row.path).read_bytes() == original
 
 
-def test_a_waitlisted_fair_place_gets_a_waitlist_notice_not_a_ticket(session, catalogue, form):
+def _one_seat_fair_applicants(session, form, count: int, seq: int) -> list:
+    """ZP-01 with one offline seat, then `count` people apply to it (decided and issued)."""
     from onematter.cases import matter_cases, settle_application
     from onematter.models import Fair
     from onematter.processing import process_matter
@@ -182,17 +183,24 @@ def test_a_waitlisted_fair_place_gets_a_waitlist_notice_not_a_ticket(session, ca
     fair.capacity_offline = 1
     session.add(fair)
     session.commit()
-    docs_of = {}
-    for n in (1, 2):
-        f = {**form, "idempotency_key": f"fair-{n}", "matters": {"job_fair": {"fair": "ZP-01"}},
-             "applicant": {**form["applicant"], "id_number": make_id("19900101", seq=f"{100 + n}")}}
+    apps = []
+    for n in range(1, count + 1):
+        f = {**form, "idempotency_key": f"fair-{seq + n}", "matters": {"job_fair": {"fair": "ZP-01"}},
+             "applicant": {**form["applicant"], "id_number": make_id("19900101", seq=f"{seq + n}")}}
         app, _ = submit_application(session, parse_intake(f), actor="t")
         for c in matter_cases(session, app.id):
             process_matter(session, c.id)
         settle_application(session, app, actor="t")
         issue_all(session, app.id)
         session.commit()
-        docs_of[n] = {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id))}
+        apps.append(app)
+    return apps
+
+
+def test_a_waitlisted_fair_place_gets_a_waitlist_notice_not_a_ticket(session, catalogue, form):
+    apps = _one_seat_fair_applicants(session, form, 2, seq=100)
+    docs_of = {n: {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id))}
+               for n, app in enumerate(apps, 1)}
     assert "job_fair" in docs_of[1] and "job_fair_waitlist" not in docs_of[1]
     assert "job_fair" not in docs_of[2]
     text = "".join(p.extract_text() for p in PdfReader(docs_of[2]["job_fair_waitlist"].path).pages)
@@ -202,26 +210,9 @@ def test_a_waitlisted_fair_place_gets_a_waitlist_notice_not_a_ticket(session, ca
 
 
 def test_a_freed_fair_place_goes_to_the_waitlist_with_a_ticket(session, catalogue, form):
-    from onematter.cases import matter_cases, settle_application
     from onematter.matters.job_fair import release_place
-    from onematter.models import Fair, MatterCase, Notification
-    from onematter.processing import process_matter
-    from tests.conftest import make_id
-    fair = session.exec(select(Fair).where(Fair.code == "ZP-01")).one()
-    fair.capacity_offline = 1
-    session.add(fair)
-    session.commit()
-    apps = []
-    for n in (1, 2, 3):
-        f = {**form, "idempotency_key": f"p-{n}", "matters": {"job_fair": {"fair": "ZP-01"}},
-             "applicant": {**form["applicant"], "id_number": make_id("19900101", seq=f"{300 + n}")}}
-        app, _ = submit_application(session, parse_intake(f), actor="t")
-        for c in matter_cases(session, app.id):
-            process_matter(session, c.id)
-        settle_application(session, app, actor="t")
-        issue_all(session, app.id)
-        session.commit()
-        apps.append(app)
+    from onematter.models import MatterCase, Notification
+    apps = _one_seat_fair_applicants(session, form, 3, seq=300)
     first = session.exec(select(MatterCase).where(MatterCase.application_id == apps[0].id)).one()
     promoted = release_place(session, first.details["registration_code"], actor="cli:王珏")
     session.commit()
