@@ -1,18 +1,24 @@
-"""The served path: time from submission to completed run through the `combined-application`
-deployment (median of N), and runs per minute with 2 concurrent submitters. Starts its own
-`onematter serve` on free loopback ports and stops it. Prints a table.
+"""The served path against the work it does. For each database (PostgreSQL for both ours and the
+Prefect server's; SQLite for both): the bare rendering time of the sample application's
+documents in a warm process, the served median from submission to the packet written and to
+completed (through the queue and the warm workers of `onematter serve`), their ratio, and
+applications per minute with 2 workers and 8 concurrent submitters against the rendering floor
+(cores × 60 ÷ bare seconds). Then the cold first application in a new data dir after `init-db`
+(what `make demo` does), and the CLI's start-up per command (bench/cli_startup.py). Prints a table.
 
-    .venv/bin/python bench/served.py [--runs 10] [--concurrent 2] [--per-submitter 5]
-    ONEMATTER_DATABASE_URL=postgresql://postgres@127.0.0.1/onematter_bench \
-    PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://postgres@127.0.0.1/prefect_bench \
-        .venv/bin/python bench/served.py        # both databases on PostgreSQL
+    .venv/bin/python bench/served.py [--runs 10] [--submitters 8] [--per-submitter 5] [--databases postgresql,sqlite]
+
+PostgreSQL at ONEMATTER_BENCH_POSTGRES (default postgresql://postgres@127.0.0.1:5432); the bench
+creates its own databases there (onematter_bench, prefect_bench), dropping earlier ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -21,60 +27,165 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
+POSTGRES = os.environ.get("ONEMATTER_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
+
+def _form(i: int) -> dict:
+    from onematter.samples import sample_form
+    form = sample_form(i, key=f"served-{i}", birth="19800101")
+    form["matters"].pop("employer_incentive")      # no supervisor: time the application itself
+    return form
+
+
+def _submit(i: int):
+    from onematter.cases import submit_application
+    from onematter.db import session_scope
+    from onematter.intake import parse_intake
+    with session_scope() as s:
+        app, _ = submit_application(s, parse_intake(_form(i)), actor="bench")
+    return app
+
+
+def bare_seconds(runs: int = 3) -> float:
+    """Deciding and rendering one sample application in this (warm) process, no Prefect."""
+    from onematter.cases import matter_cases, settle_application
+    from onematter.db import session_scope
+    from onematter.documents import warm_fonts
+    from onematter.issuing import issue_all_unlocked
+    from onematter.models import Application
+    from onematter.processing import process_matter
+    warm_fonts()
+    times = []
+    for i in range(runs):
+        app = _submit(900 + i)
+        t0 = time.perf_counter()
+        with session_scope() as s:
+            for case in matter_cases(s, app.id):
+                process_matter(s, case.id)
+            settle_application(s, s.get(Application, app.id), actor="bench")
+        issue_all_unlocked(app.id)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def served_one(i: int) -> tuple[float, float]:
+    """Submission → packet written, → completed (the worker's item done), in seconds."""
+    from sqlmodel import select
+
+    from onematter.db import session_scope
+    from onematter.models import Document, WorkItem
+    from onematter.submission import submit_to_queue
+    t0 = time.perf_counter()
+    app = _submit(i)
+    submit_to_queue(app.id, wait=False)
+    packet = None
+    while True:
+        with session_scope(readonly=True) as s:
+            if packet is None and s.exec(select(Document).where(Document.application_id == app.id,
+                                                                Document.kind == "packet")).first():
+                packet = time.perf_counter() - t0
+            if s.exec(select(WorkItem).where(WorkItem.application_id == app.id)).one().state == "done":
+                return packet if packet is not None else time.perf_counter() - t0, time.perf_counter() - t0
+        time.sleep(0.02)
+
+
+def one_database(database: str, args) -> dict:
+    """Runs in its own process: a fresh data dir and databases, a served stack, the figures."""
+    import stack
+    env = {}
+    if database == "postgresql":
+        import psycopg
+        with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as conn:
+            for name in ("onematter_bench", "prefect_bench"):
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                conn.execute(f'CREATE DATABASE "{name}"')
+        env = {"ONEMATTER_DATABASE_URL": POSTGRES + "/onematter_bench",
+               "PREFECT_API_DATABASE_CONNECTION_URL": "postgresql+asyncpg://" + POSTGRES.split("://", 1)[1] + "/prefect_bench"}
+    os.environ |= env
+    stack.prepare("onematter-bench-served-")
+    bare = bare_seconds()
+    proc, port, _ = stack.start(workers=args.workers)
+    try:
+        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+        served_one(0)                                   # the workers' first application
+        results = [served_one(i) for i in range(1, args.runs + 1)]
+        done: list[float] = []
+
+        def submitter(k: int) -> None:
+            for j in range(args.per_submitter):
+                done.append(served_one(100 + k * 100 + j)[1])
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=submitter, args=(k,)) for k in range(args.submitters)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        elapsed = time.perf_counter() - t0
+    finally:
+        stack.stop(proc)
+    cores = os.cpu_count() or 1
+    floor = cores * 60 / bare
+    return {"database": database, "bare": bare, "packet": statistics.median(r[0] for r in results),
+            "completed": statistics.median(r[1] for r in results), "min": min(r[1] for r in results),
+            "max": max(r[1] for r in results), "per_minute": len(done) / elapsed * 60, "floor": floor,
+            "cores": cores}
+
+
+def cold_first() -> float:
+    """A new data dir: `init-db` (as `make demo` does), then the first `onematter apply` timed."""
+    import tempfile
+    work = Path(tempfile.mkdtemp(prefix="onematter-bench-cold-"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ONEMATTER_", "PREFECT_"))}
+    env["ONEMATTER_DATA_DIR"] = str(work)
+    cli = [sys.executable, "-m", "onematter.cli"]
+    for step in (["init-db"], ["catalog", "sample", str(work / "c.yaml")], ["catalog", "import", str(work / "c.yaml")]):
+        subprocess.run(cli + step, env=env, cwd=REPO, check=True, capture_output=True)
+    t0 = time.perf_counter()
+    subprocess.run(cli + ["apply", str(REPO / "examples" / "application.yaml"), "--json"], env=env, cwd=REPO,
+                   check=True, capture_output=True)
+    return time.perf_counter() - t0
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
-    parser.add_argument("--concurrent", type=int, default=2)
+    parser.add_argument("--submitters", type=int, default=8)
     parser.add_argument("--per-submitter", type=int, default=5)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    import stack
-    from onematter.db import session_scope
-    stack.prepare("onematter-bench-served-")
-    proc, port, _ = stack.start()
-    try:
-        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
-        from onematter.cases import submit_application
-        from onematter.cli import submit_to_deployment
-        from onematter.intake import parse_intake
-        from onematter.samples import sample_form
+    if args.one:
+        print("RESULT " + json.dumps(one_database(args.one, args)))
+        return
+    rows = []
+    for database in args.databases.split(","):
+        done = subprocess.run([sys.executable, __file__, "--one", database, "--runs", str(args.runs), "--submitters",
+                               str(args.submitters), "--per-submitter", str(args.per_submitter), "--workers",
+                               str(args.workers)], capture_output=True, text=True, cwd=REPO)
+        line = next((ln for ln in done.stdout.splitlines() if ln.startswith("RESULT ")), None)
+        if line is None:
+            raise SystemExit(f"{database}: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+        rows.append(json.loads(line.removeprefix("RESULT ")))
+    width = 58
+    print(f"{'measure':<{width}}  " + "  ".join(f"{r['database']:>12}" for r in rows))
+    print("-" * (width + 14 * len(rows)))
 
-        def one(i: int) -> float:
-            form = sample_form(i, key=f"served-{i}", birth="19800101")
-            form["matters"].pop("employer_incentive")      # no decision run: time the application itself
-            t0 = time.perf_counter()
-            with session_scope() as s:
-                app, _ = submit_application(s, parse_intake(form), actor="bench")
-            submit_to_deployment(app.id, app.application_no, wait=True)
-            return time.perf_counter() - t0
-
-        one(0)
-        times = [one(i) for i in range(1, args.runs + 1)]
-        done: list[float] = []
-
-        def submitter(k: int) -> None:
-            for j in range(args.per_submitter):
-                done.append(one(100 + k * 100 + j))
-
-        t0 = time.perf_counter()
-        threads = [threading.Thread(target=submitter, args=(k,)) for k in range(args.concurrent)]
-        [t.start() for t in threads]
-        [t.join() for t in threads]
-        elapsed = time.perf_counter() - t0
-        rows = [
-            ("application database", os.environ.get("ONEMATTER_DATABASE_URL", "SQLite file").split("@")[-1]),
-            ("Prefect server database", "PostgreSQL" if os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL") else "SQLite"),
-            (f"submission → completed, median of {args.runs}, s", f"{statistics.median(times):.2f}"),
-            ("min / max, s", f"{min(times):.2f} / {max(times):.2f}"),
-            (f"{args.concurrent} concurrent submitters × {args.per_submitter}: runs/min", f"{len(done) / elapsed * 60:.1f}"),
-        ]
-        width = max(len(r[0]) for r in rows)
-        print(f"{'measure':<{width}}  value\n" + "-" * (width + 12))
-        for name, value in rows:
-            print(f"{name:<{width}}  {value}")
-    finally:
-        stack.stop(proc)
+    def row(label: str, fmt) -> None:
+        print(f"{label:<{width}}  " + "  ".join(f"{fmt(r):>12}" for r in rows))
+    row("bare: decide + render the sample's documents, warm, s", lambda r: f"{r['bare']:.2f}")
+    row(f"served: submission → packet written, median of {args.runs}, s", lambda r: f"{r['packet']:.2f}")
+    row(f"served: submission → completed, median of {args.runs}, s", lambda r: f"{r['completed']:.2f}")
+    row("served: completed, min / max, s", lambda r: f"{r['min']:.2f}/{r['max']:.2f}")
+    row("served/bare ratio (target ≤ 1.3)", lambda r: f"{r['completed'] / r['bare']:.2f}")
+    row(f"{args.workers} workers, {args.submitters} submitters × {args.per_submitter}: per minute",
+        lambda r: f"{r['per_minute']:.1f}")
+    row("rendering floor (cores × 60 ÷ bare): per minute", lambda r: f"{r['floor']:.1f}")
+    row("throughput/floor (target ≥ 0.8)", lambda r: f"{r['per_minute'] / r['floor']:.2f}")
+    cold = cold_first()
+    print(f"\ncold first application after init-db (embedded, SQLite): {cold:.2f} s (target ≤ 10)\n")
+    subprocess.run([sys.executable, str(REPO / "bench" / "cli_startup.py"), "--runs", "3"], cwd=REPO)
+    main_row = rows[0]
+    print(f"\nserved/bare ratio: {main_row['completed'] / main_row['bare']:.2f}; "
+          f"throughput/floor: {main_row['per_minute'] / main_row['floor']:.2f}")
 
 
 if __name__ == "__main__":

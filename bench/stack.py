@@ -30,12 +30,13 @@ def prepare(prefix: str) -> Path:
     return work
 
 
-def start() -> tuple[subprocess.Popen, int, int]:
+def start(workers: int | None = None) -> tuple[subprocess.Popen, int, int]:
     """`onematter serve` until it says it is ready: (process, Prefect port, web port)."""
     from onematter.serve import free_port
     port, web_port = free_port(), free_port()
+    extra = ["--workers", str(workers)] if workers is not None else []
     proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port), "--web-port",
-                             str(web_port)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             str(web_port), *extra], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
     while "Ctrl-C" not in (line := proc.stdout.readline()):
         if proc.poll() is not None:

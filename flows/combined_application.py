@@ -6,11 +6,12 @@ import uuid
 
 from prefect import flow, get_run_logger
 from prefect.futures import wait
-from prefect.runtime import deployment, flow_run
+from prefect.runtime import flow_run
 
-from onematter import matters
+from onematter import matters, workqueue
 from onematter.cases import matter_cases
 from onematter.db import session_scope
+from onematter.embedded import served
 from onematter.models import Application
 from tasks.artifacts import publish_artifacts
 from tasks.cases import application_number, decide_matter, settle_status, start_processing
@@ -32,6 +33,8 @@ async def combined_application(application_id: uuid.UUID) -> dict:
     """Decide every selected matter of one combined application and issue its documents.
     Takes only the application's id; running it again does no work twice."""
     application_no = application_number(application_id)
+    if flow_run.id:
+        workqueue.attach_run(application_id, str(flow_run.id))    # a worker's claim: its run, if it dies
     pending = start_processing(application_id, application_no)
     with session_scope() as session:
         names = {str(c.id): c.matter for c in matter_cases(session, application_id)}
@@ -41,7 +44,7 @@ async def combined_application(application_id: uuid.UUID) -> dict:
     status = settle_status(application_id, application_no)
     numbers = render_documents(application_id, application_no)
     publish_artifacts(application_id, application_no)
-    if status == "awaiting_decision" and deployment.id:
+    if status == "awaiting_decision" and served():
         await open_decision_runs(application_id, application_no)
     return {"status": status, "matters": statuses, "documents": numbers}
 

@@ -11,6 +11,7 @@ from prefect.artifacts import create_markdown_artifact
 from sqlmodel import select
 
 from onematter.cases import open_statuses
+from onematter import workqueue
 from onematter.db import session_scope
 from onematter.models import Application, Event, MatterCase, Notification
 from onematter.policy import load_policy
@@ -69,8 +70,9 @@ async def deadline_watch(day: str | None = None) -> dict:
 
 @task(name="find-stuck", task_run_name="查找中断的申请")
 def find_stuck() -> list[str]:
-    """Open applications still received/processing well after submission (a killed process, a lost
-    worker, a start that failed), or whose documents went missing: their ids."""
+    """Open applications still received/processing well after submission (a killed process, a start
+    that failed, a worker that gave up), or whose documents went missing: their ids. A lost worker's
+    applications are not ours: its lease runs out and another worker takes them up."""
     import datetime as dt
 
     from onematter.cases import STUCK_STATUSES
@@ -80,8 +82,8 @@ def find_stuck() -> list[str]:
     stuck = []
     with session_scope(readonly=True) as session:
         for app in session.exec(select(Application).where(Application.open_person_id.is_not(None))).all():
-            if local(app.submitted_at) > cutoff:
-                continue                       # just submitted: its run may well be under way
+            if local(app.submitted_at) > cutoff or workqueue.live(session, app.id):
+                continue                       # just submitted, or a worker has it in hand
             if app.status in STUCK_STATUSES or missing_documents(session, app):
                 stuck.append(str(app.id))
     return stuck

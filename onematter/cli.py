@@ -14,7 +14,7 @@ import yaml
 
 from onematter.embedded import prefect_defaults, served
 from onematter.submission import (  # noqa: F401  (re-exported: benches and tests call them here)
-    run_application_flow, run_documents_flow, submit_to_deployment, void_open_decision_runs,
+    run_application_flow, run_documents_flow, submit_to_queue, void_open_decision_runs,
 )
 from onematter.settings import get_settings
 
@@ -200,7 +200,7 @@ def _complete(application, *, wait: bool, as_json: bool, what: str) -> None:
     if application.status in STUCK_STATUSES or _documents_missing(application.id):
         try:
             if served():
-                submit_to_deployment(application.id, application.application_no, wait=wait)
+                submit_to_queue(application.id, wait=wait)
             else:
                 run_application_flow(application.id)
         except Exception as exc:  # the flow run failed: say so, keep the case as it is (traceback on stderr)
@@ -367,14 +367,28 @@ def verify(file: Path, as_json: bool = typer.Option(False, "--json")) -> None:
 @app.command()
 def serve(port: int = typer.Option(4200, help="Prefect server/UI port (loopback)"),
           web_port: int = typer.Option(4300, "--web-port", "--docs-port",
-                                       help="staff page port (also /documents and /verify; --docs-port: old name)")) -> None:
-    """Start the served stack: Prefect server + every deployment + the staff page, until Ctrl-C."""
+                                       help="staff page port (also /documents and /verify; --docs-port: old name)"),
+          workers: Optional[int] = typer.Option(None, "--workers", min=0,
+                                                help="warm workers to start here (default: one per core, at most 2)")) -> None:
+    """Start the served stack: Prefect server + every deployment + the staff page + warm workers, until Ctrl-C."""
     from onematter.serve import serve as run_serve
     _db()
     try:
-        run_serve(port=port, web_port=web_port, echo=typer.echo)
+        run_serve(port=port, web_port=web_port, workers=workers, echo=typer.echo)
     except KeyboardInterrupt:
         typer.echo("已停止")
+
+
+@app.command()
+def worker() -> None:
+    """A warm worker: takes applications from the queue and runs each one's flow in this process
+    (PREFECT_API_URL names the server; several, on several machines, share one PostgreSQL)."""
+    from onematter.worker import run_worker
+    _db()
+    try:
+        run_worker(echo=lambda text: typer.echo(text, err=True))
+    except KeyboardInterrupt:
+        typer.echo("工作进程已停止", err=True)
 
 
 @user_app.command("add")

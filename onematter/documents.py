@@ -205,6 +205,15 @@ def html_document(html: str):
             font_config=font_config())
 
 
+def warm_fonts() -> None:
+    """A long-lived process (a worker) lays out one page at start, so that its first document is
+    as quick as the next: fonts found, loaded and configured once."""
+    from onematter.fonts import font_face_css
+    html = (f"<style>{font_face_css()}</style><link rel='stylesheet' href='styles/print.css'>"
+            "<h1>退役军人服务中心</h1><p>受理回执 <b>平湖市</b></p>")
+    write_pdf(html_document(html))
+
+
 def write_pdf(document, target: Path | None = None) -> bytes:
     with _lock:
         pdf = document.write_pdf(uncompressed_pdf=False)

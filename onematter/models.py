@@ -406,3 +406,21 @@ class StaffTask(SQLModel, table=True):
     done_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     escalated_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     created_at: dt.datetime = _ts()
+
+
+class WorkItem(SQLModel, table=True):
+    """The served stack's queue: one row per application with work to do, taken by a warm worker
+    under a lease it renews while it runs; a lease that runs out (the worker died) lets another
+    worker take the application up. Several machines share it through PostgreSQL."""
+    __tablename__ = "work_items"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: uuid.UUID = Field(foreign_key="applications.id", unique=True)
+    state: str = Field(default="queued", max_length=8, index=True)    # queued | running | done | failed
+    available_at: dt.datetime = _ts()
+    claimed_by: str | None = Field(default=None, max_length=80)
+    lease_until: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    attempts: int = 0
+    flow_run_id: str | None = Field(default=None, max_length=40)
+    last_error: str | None = None
+    enqueued_at: dt.datetime = _ts()
+    finished_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

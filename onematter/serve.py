@@ -82,7 +82,37 @@ def _terminate(signum, frame):  # SIGTERM (a service manager) stops the stack li
     raise KeyboardInterrupt
 
 
-def serve(*, port: int = 4200, web_port: int = 4300, echo=print) -> None:
+def default_workers() -> int:
+    """One warm worker per core, at most two by default (rendering is what they do)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def start_workers(count: int) -> list[subprocess.Popen]:
+    """`onematter worker` processes, children of this one (they stop when it is gone)."""
+    env = dict(os.environ) | {"ONEMATTER_WORKER_PARENT": str(os.getpid())}
+    logs = get_settings().data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs = []
+    for i in range(1, count + 1):        # each its own log (Prefect's console lines; masked)
+        with open(logs / f"worker-{i}.log", "ab") as out:
+            procs.append(subprocess.Popen([sys.executable, "-m", "onematter.cli", "worker"], cwd=REPO_ROOT, env=env,
+                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT))
+    return procs
+
+
+def stop_processes(procs: list[subprocess.Popen], timeout: float = 20) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None, echo=print) -> None:
     signal.signal(signal.SIGTERM, _terminate)
     # Ctrl-C always stops the stack: a process started in the background by a non-interactive shell
     # (or under a test runner's worker) inherits SIGINT ignored, and Python then leaves it ignored
@@ -92,6 +122,7 @@ def serve(*, port: int = 4200, web_port: int = 4300, echo=print) -> None:
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
+    worker_procs: list[subprocess.Popen] = []
     try:
         auth = os.environ.get("PREFECT_SERVER_API_AUTH_STRING")
         wait_healthy(api_url, auth=auth)
@@ -105,6 +136,8 @@ def serve(*, port: int = 4200, web_port: int = 4300, echo=print) -> None:
         os.environ.setdefault("ONEMATTER_PREFECT_UI_URL", f"http://127.0.0.1:{port}")
         get_settings.cache_clear()
         _start_web(web_port)
+        workers = default_workers() if workers is None else workers
+        worker_procs = start_workers(workers)
         deployments = runner_deployments()
 
         def announce() -> None:  # once every deployment is registered, say the stack is ready
@@ -123,6 +156,8 @@ def serve(*, port: int = 4200, web_port: int = 4300, echo=print) -> None:
             echo(f"工作台: http://127.0.0.1:{web_port}/")
             echo(f"文书服务:     http://127.0.0.1:{web_port}/documents/（需登录）  文书核验: http://127.0.0.1:{web_port}/verify")
             echo(f"已部署：{'、'.join(sorted(names))}")
+            echo(f"工作进程：{workers} 个，日志在 {get_settings().data_dir / 'logs'}"
+                 f"（另一台机器加入：PREFECT_API_URL={api_url} onematter worker）")
             echo("按 Ctrl-C 停止（服务器、部署和文书服务一并停止）")
             sys.stdout.flush()
 
@@ -130,6 +165,7 @@ def serve(*, port: int = 4200, web_port: int = 4300, echo=print) -> None:
         from prefect import serve as prefect_serve
         prefect_serve(*deployments, print_starting_message=False)
     finally:
+        stop_processes(worker_procs)
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)
             try:

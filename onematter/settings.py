@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:4300"   # where /verify is served: the QR codes point there
     decision_wait_seconds: int = 8 * 3600     # how long a decision run waits for the form
     stuck_after_minutes: int = 10             # an application still received/processing after this is resumed
+    worker_lease_seconds: float = 30          # a worker silent this long has lost its application to another
     web_secret: str | None = None             # signs the staff page's session cookies (default: generated in data_dir)
     web_idle_minutes: int = 30                # a staff session expires after this long without a request
     prefect_ui_url: str | None = None         # links from a case to its runs (default: PREFECT_API_URL without /api)

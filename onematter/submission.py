@@ -1,55 +1,49 @@
-"""Handing an application to Prefect: in this process on the embedded default, through the
-deployments on a served stack. Shared by the CLI and the staff page."""
+"""Handing an application to Prefect: in this process on the embedded default, to the warm
+workers' queue on a served stack. Shared by the CLI and the staff page."""
 
 from __future__ import annotations
 
 from onematter.embedded import prefect_defaults, served
 
 
-def submit_to_deployment(application_id, application_no: str, *, wait: bool) -> None:
-    """Submit through the `combined-application` deployment, idempotently (one run per
-    application, whatever the number of submissions); wait for the result unless told not to."""
-    from prefect.deployments import run_deployment
+def submit_to_queue(application_id, *, wait: bool, timeout: float = 600) -> None:
+    """Served stack: queue the application for the warm workers (idempotent: one item per
+    application, queued again only when work is left over); wait for it unless told not to."""
+    from onematter import workqueue
+    from onematter.db import session_scope
+    with session_scope() as session:
+        workqueue.enqueue(session, application_id)
+    if wait:
+        workqueue.wait_until_done(application_id, timeout=timeout)
 
+
+def flow_labels(application_id) -> list[str]:
+    """The run's tags: its matters and town (no personal data)."""
     from onematter.cases import matter_cases
     from onematter.db import session_scope
     from onematter.models import Application
-    with session_scope() as session:
+    with session_scope(readonly=True) as session:
         app_row = session.get(Application, application_id)
-        labels = [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
-    name, params = "combined-application/combined-application", {"application_id": str(application_id)}
-    key = f"application-{application_no}"
-    run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=0, as_subflow=False)
-    while run.state.is_final():
-        # work remains (we are only called then) but this key's run has ended: one new attempt per
-        # ended run, keyed by it, so repeated submissions still never start two runs
-        key = f"application-{application_no}-after-{run.id.hex[:8]}"
-        run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=0, as_subflow=False)
-    if wait:
-        run = run_deployment(name, parameters=params, idempotency_key=key, tags=labels, timeout=None,
-                             poll_interval=0.5, as_subflow=False)
-        if not run.state.is_completed():
-            raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
+        return [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
 
 
-def run_application_flow(application_id) -> None:
-    """Run the combined-application flow in this process (embedded default)."""
-    prefect_defaults()
+def run_flow_here(application_id) -> None:
+    """The combined-application flow in this process, against whichever Prefect API is current."""
     import asyncio
 
     from prefect import tags
 
     from flows.combined_application import combined_application
-    from onematter.cases import matter_cases
-    from onematter.db import session_scope
-    from onematter.models import Application
-    with session_scope() as session:
-        app_row = session.get(Application, application_id)
-        labels = [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
+    with tags(*flow_labels(application_id)):
+        asyncio.run(combined_application(application_id=application_id))
+
+
+def run_application_flow(application_id) -> None:
+    """Run the combined-application flow in this process (embedded default)."""
+    prefect_defaults()
     from onematter.embedded import watch_children
     watch_children()
-    with tags(*labels):
-        asyncio.run(combined_application(application_id=application_id))
+    run_flow_here(application_id)
 
 
 def run_documents_flow(application_id) -> None:

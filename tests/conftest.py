@@ -122,7 +122,7 @@ def prefect():
         yield
 
 
-SLOW_FIRST = ("test_served.py", "test_several_clerks", "test_cli_apply_decide_by_matter", "test_real_command",
+SLOW_FIRST = ("test_served.py", "test_workers.py", "test_several_clerks", "test_cli_apply_decide_by_matter", "test_real_command",
               "test_samples_render", "test_signable_documents")
 
 

@@ -23,6 +23,7 @@ from tests.conftest import REPO, TODAY
 ID_NUMBER, MOBILE, NAME = "330482199203151217", "13905731234", "陆建军"
 WEB_ID, WEB_MOBILE, WEB_NAME = "330482198808083152", "13857300808", "韩卫东"
 PASSWORD = "staff-pass-1"
+AUTH = "admin:s3cret"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 
@@ -32,9 +33,12 @@ def stack(db, catalogue, env, tmp_path):
     port, docs_port = free_port(), free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     environ |= {"PREFECT_HOME": str(tmp_path / "prefect-server"), "ONEMATTER_DATABASE_URL": db}
+    sqlite = db.startswith("sqlite")
+    if sqlite:      # one of the two stacks with basic auth switched on: the server requires it of everyone
+        environ["PREFECT_SERVER_API_AUTH_STRING"] = AUTH
     proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port),
-                             "--docs-port", str(docs_port)], cwd=REPO, env=environ, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                             "--docs-port", str(docs_port), "--workers", "1"], cwd=REPO, env=environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     output = []
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -43,11 +47,13 @@ def stack(db, catalogue, env, tmp_path):
         if "Ctrl-C" in line or proc.poll() is not None:
             break
     assert proc.poll() is None, "".join(output)
-    api = f"http://127.0.0.1:{port}/api"
+    plain = f"http://127.0.0.1:{port}/api"
+    api = f"http://{AUTH}@127.0.0.1:{port}/api" if sqlite else plain     # the test's own requests
     _wait(lambda: len(_post(api, "/deployments/filter", {})) == len(load_deployments()), 60)
-    client_env = environ | {"PREFECT_API_URL": api}
-    yield {"api": api, "env": client_env, "home": tmp_path / "prefect-server", "docs_port": docs_port, "proc": proc,
-           "output": output}
+    client_env = environ | {"PREFECT_API_URL": plain} | ({"PREFECT_API_AUTH_STRING": AUTH} if sqlite else {})
+    yield {"database": "sqlite" if sqlite else "postgresql", "api": api, "plain_api": plain, "env": client_env,
+           "auth": tuple(AUTH.split(":")) if sqlite else None, "home": tmp_path / "prefect-server",
+           "docs_port": docs_port, "proc": proc, "output": output}
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -112,6 +118,38 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     assert Path(receipt["path"]).read_bytes() == original
     assert [r["state"]["type"] for r in _runs(api, f"一件事 {no}")] == ["COMPLETED", "COMPLETED"]
 
+    if stack["database"] == "postgresql":      # a bureau's stack: the whole walk-through
+        _supervision_and_staff_page(stack, session, no, view)
+    else:                                      # basic auth: nobody gets in without it
+        assert httpx.post(stack["plain_api"] + "/deployments/filter", json={}, timeout=10).status_code == 401
+
+    # nothing personal anywhere in Prefect: API answers and the server's database file
+    dumps = [json.dumps(_post(api, path, {}), ensure_ascii=False) for path in
+             ("/flow_runs/filter", "/task_runs/filter", "/logs/filter", "/artifacts/filter", "/deployments/filter")]
+    page = _post(api, "/events/filter", {"limit": 50, "filter": {"occurred": {"since": "2000-01-01T00:00:00Z"}}})
+    events = list(page["events"])
+    while page.get("next_page") and len(events) < 5000:
+        page = httpx.get(page["next_page"], timeout=30, auth=stack["auth"]).json()
+        events += page["events"]
+    assert len(events) >= 20                 # the scan below covers real events
+    dumps.append(json.dumps(events, ensure_ascii=False))
+    blob = "\n".join(dumps)
+    raw = b"".join(p.read_bytes() for p in Path(stack["home"]).rglob("*") if p.is_file())
+    for secret in (ID_NUMBER, MOBILE, NAME, WEB_ID, WEB_MOBILE, WEB_NAME):
+        assert secret not in blob, secret
+        assert secret.encode() not in raw, secret
+
+    # Ctrl-C stops everything it started
+    os.killpg(stack["proc"].pid, signal.SIGINT)
+    stack["proc"].wait(60)
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(api + "/health", timeout=2)
+
+
+def _supervision_and_staff_page(stack, session, no: str, view: dict) -> None:
+    """Artifacts, the supervisor's forms (two matters, one decided from the CLI), the staff page
+    in a browser."""
+    api = stack["api"]
     # artifacts: masked summary, table of matters, links served by the document endpoint
     key = f"application-{no.lower()}"
     summary = _post(api, "/artifacts/filter", {"artifacts": {"key": {"any_": [key]}}})
@@ -198,49 +236,6 @@ def test_served_application_decision_and_no_personal_data(stack, session):
 
     # the staff page in a real browser: a third person applies at the window, a supervisor decides
     _staff_page_in_a_browser(stack, session)
-
-    # nothing personal anywhere in Prefect: API answers and the server's database file
-    dumps = [json.dumps(_post(api, path, {}), ensure_ascii=False) for path in
-             ("/flow_runs/filter", "/task_runs/filter", "/logs/filter", "/artifacts/filter", "/deployments/filter")]
-    page = _post(api, "/events/filter", {"limit": 50, "filter": {"occurred": {"since": "2000-01-01T00:00:00Z"}}})
-    events = list(page["events"])
-    while page.get("next_page") and len(events) < 5000:
-        page = httpx.get(page["next_page"], timeout=30).json()
-        events += page["events"]
-    assert len(events) >= 20                 # the scan below covers real events
-    dumps.append(json.dumps(events, ensure_ascii=False))
-    blob = "\n".join(dumps)
-    raw = b"".join(p.read_bytes() for p in Path(stack["home"]).rglob("*") if p.is_file())
-    for secret in (ID_NUMBER, MOBILE, NAME, WEB_ID, WEB_MOBILE, WEB_NAME):
-        assert secret not in blob, secret
-        assert secret.encode() not in raw, secret
-
-    # Ctrl-C stops everything it started
-    os.killpg(stack["proc"].pid, signal.SIGINT)
-    stack["proc"].wait(60)
-    with pytest.raises(httpx.HTTPError):
-        httpx.get(api + "/health", timeout=2)
-
-
-def test_basic_auth_is_switched_on_when_configured(env, tmp_path):
-    port, docs_port = free_port(), free_port()
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    environ |= {"PREFECT_HOME": str(tmp_path / "prefect-server"), "PREFECT_SERVER_API_AUTH_STRING": "admin:s3cret"}
-    proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port),
-                             "--docs-port", str(docs_port)], cwd=REPO, env=environ, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        lines = []
-        while "Ctrl-C" not in (line := proc.stdout.readline()):
-            lines.append(line)
-            assert proc.poll() is None, "".join(lines)
-        url = f"http://127.0.0.1:{port}/api/deployments/filter"
-        assert httpx.post(url, json={}, timeout=10).status_code == 401
-        answer = httpx.post(url, json={}, timeout=10, auth=("admin", "s3cret"))
-        assert answer.status_code == 200 and len(answer.json()) == len(load_deployments())
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(60)
 
 
 def _web(stack) -> str:

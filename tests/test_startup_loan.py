@@ -148,6 +148,7 @@ def test_a_business_being_registered_has_no_code_yet(session, catalogue, loan_fo
     assert case.status == "pending_decision" and session.exec(select(LoanClaim)).one().business_code is None
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)     # the CLI over decisions tested on both above
 def test_cli_apply_decide_by_matter_and_decide_without_matter(prefect, db, catalogue, loan_form, form, tmp_path):
     """`decide NO --matter startup_loan`; and on an application with both deciding matters,
     `decide` without --matter decides the employer incentive first, as it always did."""

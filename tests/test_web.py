@@ -6,6 +6,7 @@ real `onematter serve` is tests/test_served.py."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from sqlmodel import select
 
 from onematter.models import Application, Event, StaffUser
 from tests.conftest import REPO, make_id
+from onematter.settings import local, now
 
 PASSWORD = "window-pass-1"
 
@@ -234,12 +236,15 @@ def _env(env, db) -> dict:
 
 
 def test_prefect_down_the_application_is_kept_and_the_page_says_so(users, catalogue, session, monkeypatch):
-    """The hand-over to Prefect fails (nothing listens at PREFECT_API_URL): the application is
-    stored, its page says the processing has not finished and why, and offers to continue."""
-    import time
-
+    """Served, with the Prefect server down (nothing listens at PREFECT_API_URL): the page queues
+    the application for the workers; a worker's attempt fails, so the page says at once that the
+    processing has not finished and why, and offers to continue; the application is kept, queued
+    again after a pause."""
+    from onematter import workqueue
+    from onematter.models import WorkItem
     from onematter.serve import free_port
     from onematter.web.app import create_app
+    from onematter.worker import process
     monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
     monkeypatch.setenv("PREFECT_CLIENT_MAX_RETRIES", "0")
     c = TestClient(create_app())
@@ -247,9 +252,16 @@ def test_prefect_down_the_application_is_kept_and_the_page_says_so(users, catalo
     r = c.post("/applications/new", data=_form(c), follow_redirects=False)
     assert r.status_code == 303
     no = r.headers["location"].rsplit("/", 1)[1]
-    deadline = time.monotonic() + 60
-    while not (progress := c.get(f"/applications/{no}/progress").json())["stuck"] and time.monotonic() < deadline:
-        time.sleep(0.5)
+    assert session.exec(select(WorkItem)).one().state == "queued"
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+    claim = workqueue.claim("test-worker", 30)
+    with temporary_settings(updates={PREFECT_API_URL: os.environ["PREFECT_API_URL"], PREFECT_CLIENT_MAX_RETRIES: 0}):
+        assert process(claim, "test-worker", 30) == "queued"    # to be tried again, after a pause
+    session.rollback()
+    item = session.exec(select(WorkItem)).one()
+    assert item.attempts == 1 and item.last_error and local(item.available_at) > now()
+    assert workqueue.claim("test-worker", 30) is None          # not before its time
+    progress = c.get(f"/applications/{no}/progress").json()
     assert progress["stuck"] and progress["status"] == "received"
     page = c.get(f"/applications/{no}").text
     assert "办理尚未完成" in page and "继续办理" in page and "原因：" in page

@@ -285,20 +285,20 @@ def _public(session, result: dict) -> dict:
 
 
 def _process_if_needed(app_id: uuid.UUID, no: str, force: bool = False) -> None:
-    """Hand the application to Prefect unless it is done: the deployment on a served stack (the
-    page does not wait; it polls), else the flow in a background thread."""
+    """Hand the application to Prefect unless it is done: the workers' queue on a served stack
+    (the page does not wait; it polls), else the flow in a background thread."""
     from onematter.cases import STUCK_STATUSES
     from onematter.db import session_scope
     from onematter.dossier import missing_documents
     from onematter.embedded import served
     from onematter.models import Application
-    from onematter.submission import run_application_flow, submit_to_deployment
+    from onematter.submission import run_application_flow, submit_to_queue
     with session_scope(readonly=True) as s:
         app_row = s.get(Application, app_id)
         needed = app_row.status in STUCK_STATUSES or bool(missing_documents(s, app_row))
     if needed or force:
         if served():
-            start_in_background(lambda: submit_to_deployment(app_id, no, wait=False), application_no=no)
+            submit_to_queue(app_id, wait=False)        # a row: the warm workers take it at once
         else:
             start_in_background(run_application_flow, app_id, application_no=no)
 
@@ -391,7 +391,7 @@ def case_context(no: str) -> dict:
     from onematter.cases import get_application, matter_cases, STUCK_STATUSES
     from onematter.db import session_scope
     from onematter.dossier import APPLICATION_STATUS_LABELS, missing_documents, packet_key, kind
-    from onematter.models import Decision, Event, Person, StaffUser
+    from onematter.models import Decision, Event, Person, StaffUser, WorkItem
     from onematter.policy import load_policy
     from onematter.rules.identity import mask_id
     from onematter.rules.workdays import working_days_between
@@ -409,7 +409,8 @@ def case_context(no: str) -> dict:
                      for c in cases.values()}
         pkey = packet_key(app_row)
         done = not missing and app_row.status in ("completed", "awaiting_decision")
-        failed = FAILED.get(app_row.application_no, "")
+        item = s.exec(select(WorkItem).where(WorkItem.application_id == app_row.id)).first()
+        failed = FAILED.get(app_row.application_no, "") or (item.last_error or "" if item else "")
         unfinished = app_row.status in STUCK_STATUSES or bool(missing)
         stuck = unfinished and (bool(failed) or
                                 (dt.datetime.now(dt.timezone.utc) - local(app_row.submitted_at)).total_seconds() > 60)
