@@ -86,7 +86,34 @@ def served_one(i: int) -> tuple[float, float]:
                 packet = time.perf_counter() - t0
             if s.exec(select(WorkItem).where(WorkItem.application_id == app.id)).one().state == "done":
                 return packet if packet is not None else time.perf_counter() - t0, time.perf_counter() - t0
-        time.sleep(0.02)
+        time.sleep(0.05)
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds so far by role: the warm workers, the Prefect server, `serve` itself (runner,
+    staff page), PostgreSQL, this bench (the submitters)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    roles: dict[str, float] = {"workers": 0.0, "prefect server": 0.0, "serve": 0.0, "postgresql": 0.0, "bench": 0.0}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if "onematter.cli worker" in cmd:
+            roles["workers"] += used
+        elif "prefect server start" in cmd or "prefect.server.api.server" in cmd:
+            roles["prefect server"] += used
+        elif "onematter.cli serve" in cmd:
+            roles["serve"] += used
+        elif cmd.startswith("postgres"):
+            roles["postgresql"] += used
+        elif int(proc.name) == os.getpid():
+            roles["bench"] += used
+    return roles
 
 
 def one_database(database: str, args) -> dict:
@@ -114,11 +141,12 @@ def one_database(database: str, args) -> dict:
         def submitter(k: int) -> None:
             for j in range(args.per_submitter):
                 done.append(served_one(100 + k * 100 + j)[1])
-        t0 = time.perf_counter()
+        cpu0, t0 = cpu_seconds(), time.perf_counter()
         threads = [threading.Thread(target=submitter, args=(k,)) for k in range(args.submitters)]
         [t.start() for t in threads]
         [t.join() for t in threads]
         elapsed = time.perf_counter() - t0
+        cpu = {k: (v - cpu0[k]) / len(done) for k, v in cpu_seconds().items()}
     finally:
         stack.stop(proc)
     cores = os.cpu_count() or 1
@@ -126,7 +154,7 @@ def one_database(database: str, args) -> dict:
     return {"database": database, "bare": bare, "packet": statistics.median(r[0] for r in results),
             "completed": statistics.median(r[1] for r in results), "min": min(r[1] for r in results),
             "max": max(r[1] for r in results), "per_minute": len(done) / elapsed * 60, "floor": floor,
-            "cores": cores}
+            "cores": cores, "cpu": cpu}
 
 
 def cold_first() -> float:
@@ -180,6 +208,8 @@ def main() -> None:
         lambda r: f"{r['per_minute']:.1f}")
     row("rendering floor (cores × 60 ÷ bare): per minute", lambda r: f"{r['floor']:.1f}")
     row("throughput/floor (target ≥ 0.8)", lambda r: f"{r['per_minute'] / r['floor']:.2f}")
+    for role in rows[0]["cpu"]:
+        row(f"  under that load, CPU s per application: {role}", lambda r, role=role: f"{r['cpu'][role]:.2f}")
     cold = cold_first()
     print(f"\ncold first application after init-db (embedded, SQLite): {cold:.2f} s (target ≤ 10)\n")
     subprocess.run([sys.executable, str(REPO / "bench" / "cli_startup.py"), "--runs", "3"], cwd=REPO)
