@@ -132,8 +132,19 @@ def run_followup(name: str, day: str) -> int:
 
 @task(name="deliver-due", task_run_name="发送到期消息")
 def deliver_now() -> dict[str, int]:
+    """A long batch (after the job digest: thousands) shows its progress in the UI, percent only."""
+    from prefect.artifacts import create_progress_artifact, update_progress_artifact
+
     from onematter.outbox import deliver_due
-    return deliver_due(now())
+    artifact: list = []
+
+    def progress(pct: float) -> None:
+        if not artifact:
+            artifact.append(create_progress_artifact(progress=pct, key="deliver-notifications-progress",
+                                                     description="发送到期消息"))
+        else:
+            update_progress_artifact(artifact_id=artifact[0], progress=pct)
+    return deliver_due(now(), progress=progress)
 
 
 async def _followup(name: str, title: str, day: str | None) -> dict:

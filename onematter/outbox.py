@@ -10,6 +10,8 @@ wait for the next morning); a failed attempt is retried with exponential backoff
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import datetime as dt
 import math
 import uuid
@@ -112,8 +114,10 @@ def _send(urls: list[str], n: Notification, body: str, mobile: str | None) -> st
     return "；".join(sorted(set(failed))) or None
 
 
-def deliver_due(at: dt.datetime, *, limit: int = 1000) -> dict[str, int]:
-    """Deliver what is due at `at` (a time, tz-aware). Returns counts by what happened."""
+def deliver_due(at: dt.datetime, *, limit: int = 1000,
+                progress: Callable[[float], None] | None = None) -> dict[str, int]:
+    """Deliver what is due at `at` (a time, tz-aware). Returns counts by what happened. A batch of
+    more than 100 reports its progress (percent, about every 5 %) to `progress`."""
     from onematter.db import session_scope
     policy = load_policy().followups
     counts = {"sent": 0, "deferred": 0, "retry": 0, "failed": 0, "suppressed": 0, "no_channel": 0}
@@ -122,7 +126,11 @@ def deliver_due(at: dt.datetime, *, limit: int = 1000) -> dict[str, int]:
             Notification.status == "pending",
             (Notification.next_attempt_at.is_(None)) | (Notification.next_attempt_at <= at))
             .order_by(Notification.created_at, Notification.id).limit(limit)).all()
-    for nid in due:
+    report = progress if progress and len(due) > 100 else None
+    step = max(1, len(due) // 20)
+    for number, nid in enumerate(due):
+        if report and number % step == 0:
+            report(number / len(due) * 100)
         with session_scope() as s:
             n = s.exec(select(Notification).where(Notification.id == nid).with_for_update(skip_locked=True)).first()
             if n is None or n.status != "pending":
@@ -130,6 +138,8 @@ def deliver_due(at: dt.datetime, *, limit: int = 1000) -> dict[str, int]:
             outcome = _deliver_one(s, n, at, policy)
             counts[outcome] += 1
             s.add(n)
+    if report:
+        report(100.0)
     return counts
 
 
@@ -171,6 +181,18 @@ def _deliver_one(s: Session, n: Notification, at: dt.datetime, policy) -> str:
         return "failed"
     n.next_attempt_at = at + dt.timedelta(seconds=policy.backoff_seconds * 2 ** (n.attempts - 1))
     return "retry"
+
+
+OPT_OUT_WORDS = {"TD", "T", "N", "退订", "退订短信"}
+
+
+def opt_out_mobile(session: Session, mobile: str, source: str) -> int:
+    """A 退订 reply from a number: every applicant with that number is opted out (no commit)."""
+    people = session.exec(select(Person).where(Person.mobile == mobile)).all()
+    for person in people:
+        if not session.exec(select(OptOut).where(OptOut.person_id == person.id)).first():
+            session.add(OptOut(person_id=person.id, source=source))
+    return len(people)
 
 
 def opt_out(session: Session, id_number: str, source: str) -> Person:

@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     web_idle_minutes: int = 30                # a staff session expires after this long without a request
     prefect_ui_url: str | None = None         # links from a case to its runs (default: PREFECT_API_URL without /api)
     notify_veteran_urls: str = ""             # Apprise URLs (space/comma separated): the SMS gateway (json://…)
+    sms_inbound_token: str | None = None      # the SMS gateway's replies (TD) are accepted with this token
     notify_staff_urls: str = ""               # Apprise URLs: DingTalk/WeCom bots, mailto://…
     fonts_dir: Path | None = None            # the cut faces (default ~/.cache/onematter/fonts)
 

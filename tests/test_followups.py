@@ -321,3 +321,23 @@ def test_january_reverification_stops_an_ended_contract_at_its_last_month(sessio
     assert notice.audience == "staff" and notice.payload["total"] == "11,250"
     from onematter.outbox import render
     assert "劳动合同已解除或终止" in render(notice.kind, notice.payload)
+
+
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)     # the loop is the same on both
+def test_a_long_delivery_batch_reports_its_progress(db, session):
+    """More than 100 messages due: progress goes up in steps of about 5 % and ends at 100 (the
+    delivery flow shows it as a progress artifact); a short batch reports nothing."""
+    from onematter.outbox import deliver_due, enqueue
+    for i in range(130):
+        enqueue(session, key=f"staff-{i}", kind="escalation", audience="staff", payload={"count": i})
+    session.commit()
+    seen: list[float] = []
+    at = dt.datetime(2026, 11, 30, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    counts = deliver_due(at, progress=seen.append)
+    assert sum(counts.values()) == 130
+    assert seen == sorted(seen) and seen[0] == 0 and seen[-1] == 100.0 and 15 <= len(seen) <= 25
+    quiet: list[float] = []
+    enqueue(session, key="staff-one-more", kind="escalation", audience="staff", payload={"count": 1})
+    session.commit()
+    deliver_due(at, progress=quiet.append)
+    assert quiet == []

@@ -303,3 +303,37 @@ def test_tasks_on_the_staff_page(client, session):
     assert len(session.exec(select(StaffTask).where(StaffTask.kind == "visit")).all()) == 3
     again = client.post(f"/tasks/{task_id}", data={"csrf_token": _csrf(page), "result": "hired"})
     assert again.status_code == 409 and "不能重复登记" in again.text
+
+
+def test_a_td_reply_through_the_sms_webhook_opts_the_veteran_out(client, session, monkeypatch):
+    """The gateway forwards replies with its token; 退订 (TD) opts out every applicant with that
+    number, idempotently; other replies and bad calls change nothing; a later message is suppressed."""
+    import datetime as dt
+
+    from onematter.models import OptOut, Person
+    from onematter.outbox import deliver_due, enqueue
+    from onematter.settings import get_settings
+    _login(client)
+    assert client.post("/applications/new", data=_form(client), follow_redirects=False).status_code == 303
+    reply = {"mobile": "13905731234", "text": " td "}
+    assert client.post("/sms/inbound", json=reply).status_code == 404              # not configured: not there
+    monkeypatch.setenv("ONEMATTER_SMS_INBOUND_TOKEN", "gateway-token")
+    get_settings.cache_clear()
+    assert client.post("/sms/inbound", json=reply).status_code == 403
+    assert client.post("/sms/inbound", json=reply, headers={"X-Onematter-Token": "nope"}).status_code == 403
+    ok = {"X-Onematter-Token": "gateway-token"}
+    assert client.post("/sms/inbound", json={"mobile": "1390573", "text": "TD"}, headers=ok).status_code == 422
+    assert client.post("/sms/inbound", json={"mobile": "13905731234", "text": "好的，谢谢"}, headers=ok).json() == \
+        {"result": "ignored"}
+    session.rollback()
+    assert session.exec(select(OptOut)).all() == []
+    assert client.post("/sms/inbound", json=reply, headers=ok).json() == {"result": "opted_out", "people": 1}
+    assert client.post("/sms/inbound", data={"mobile": "+8613905731234", "text": "退订"}, headers=ok).json() == \
+        {"result": "opted_out", "people": 1}                                      # the form encoding, again
+    session.rollback()
+    person = session.exec(select(Person)).one()
+    assert [(o.person_id, o.source) for o in session.exec(select(OptOut)).all()] == [(person.id, "sms")]
+    enqueue(session, key="after-td", kind="job_digest", payload={"count": 3}, person_id=person.id)
+    session.commit()
+    at = dt.datetime(2026, 11, 30, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    assert deliver_due(at)["suppressed"] == 1
