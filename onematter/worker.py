@@ -116,7 +116,12 @@ def run_worker(*, poll: float = 0.2, stop: threading.Event | None = None, echo=p
     echo(f"工作进程 {name} 已就绪（租约 {lease:.0f} 秒）")
     stop = stop or threading.Event()
     while not stop.is_set():
-        claim = workqueue.claim(name, lease)
+        try:
+            claim = workqueue.claim(name, lease)
+        except Exception:  # noqa: BLE001 — the database is away for a moment: try again, do not die
+            log.warning("领取待办失败，稍后重试", exc_info=True)
+            stop.wait(2)
+            continue
         if claim is None:
             stop.wait(poll)
             continue
@@ -125,3 +130,6 @@ def run_worker(*, poll: float = 0.2, stop: threading.Event | None = None, echo=p
         except KeyboardInterrupt:
             workqueue.release(claim, name)     # stopped mid-application: another worker takes it now
             raise
+        except Exception:  # noqa: BLE001 — recording the result failed: the lease runs out, another takes it
+            log.warning("记录办理结果失败", exc_info=True)
+            stop.wait(2)
