@@ -74,7 +74,7 @@ def due_documents(app: Application, cases: list[MatterCase]) -> list[str]:
     keys = ["form", "receipt"]
     for case in cases:
         spec = matters.spec(case.matter)
-        keys += [d.key for d in spec.documents if case.status in d.due_in]
+        keys += [d.key for d in spec.documents if d.due(case)]
         if key := refusal_key(case):
             keys.append(key)
     if app.status == "completed":

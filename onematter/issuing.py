@@ -47,6 +47,9 @@ def _issued_on(session: Session, app: Application, doc_key: str, cases: list[Mat
     if k.matter is not None:
         case = next(c for c in cases if c.matter == k.matter)
         spec = matters.spec(k.matter)
+        own = next((d for d in spec.documents if d.key == doc_key), None)
+        if own is not None and own.issued_on is not None and (day := own.issued_on(case)):
+            return day
         by_decision = doc_key.startswith(("refusal-", "rejection-")) or any(
             d.key == doc_key and d.dated_by_decision for d in spec.documents)
         decision = _decision(session, case) if by_decision and spec.decision else None
@@ -98,7 +101,7 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
     if doc_key == "completion":       # each matter's own documents, by title, for the summary table
         for view, case in zip(ctx["matters"], cases):
             spec = matters.spec(case.matter)
-            view["documents"] = [d.title for d in spec.documents if case.status in d.due_in]
+            view["documents"] = [d.title for d in spec.documents if d.due(case)]
     if doc_key == "form":
         ctx["requests"] = {c.matter: c.request for c in cases}
         ctx["offered"] = [{"matter": s.key, "title": s.title, "partial": s.form_partial} for s in matters.all_specs()]

@@ -33,6 +33,28 @@ def _loan_example() -> dict:
     return _example("startup-loan.yaml")["matters"]["startup_loan"]
 
 
+def _reverify_ended(application_id) -> None:
+    """The January re-verification of an approved incentive, finding the contract ended in June."""
+    import datetime as dt
+
+    from sqlmodel import select
+
+    from onematter.db import session_scope
+    from onematter.followups import first_working_day_of_january, reverification_tasks
+    from onematter.models import StaffTask
+    from onematter.settings import today
+    from onematter.staff_tasks import complete_task
+    year = today().year + 1
+    day = next(dt.date(year, 1, d) for d in range(1, 15) if first_working_day_of_january(dt.date(year, 1, d)))
+    with session_scope() as s:
+        reverification_tasks(s, day)
+    with session_scope() as s:
+        task = s.exec(select(StaffTask).where(StaffTask.kind == "reverification",
+                                              StaffTask.application_id == application_id)).first()
+        if task is not None:
+            complete_task(s, str(task.id), result="ended", by="王珏", ended=f"{year}-06")
+
+
 def render_samples(target: Path) -> list[Path]:
     """Runs sample cases in a throwaway database (no Prefect) and copies their PDFs to `target`."""
     from onematter.policy import load_policy
@@ -87,6 +109,8 @@ def _run(target: Path) -> list[Path]:
                                     comment=decision[1], source="samples")
             with session_scope() as s:
                 issue_all(s, app.id)
+            if decision[0]:                # next January the contract has ended: the enterprise's notice
+                _reverify_ended(app.id)
         out = []
         with session_scope() as s:
             from sqlmodel import select

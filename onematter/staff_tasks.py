@@ -111,6 +111,17 @@ def reverified(session: Session, task: StaffTask, result: str, ended: str | None
         year.status = "verified"
         session.add(year)
     total = sum(y.amount_yuan for y in years.values() if y.status != "stopped")
+    if result == "ended":             # the enterprise's 年度核验结果通知书, issued now (its own date)
+        from onematter.issuing import issue_all
+        from onematter.models import MatterCase
+        from onematter.settings import today
+        case = session.get(MatterCase, claim.matter_case_id)
+        case.details = {**case.details, "reverification_ended": {
+            "year": task.subject["year"], "ended": ended, "on": today().isoformat(), "by": task.done_by,
+            "total_before": claim.total_yuan, "total": total}}
+        session.add(case)
+        session.flush()
+        issue_all(session, case.application_id)
     enqueue(session, key=f"reverify_result:{task.id}", kind="reverification_result", audience="staff",
             application_id=task.application_id,
             payload={"employer": claim.employer_name, "year": task.subject["year"],

@@ -9,6 +9,7 @@ import json
 import threading
 from collections import Counter, defaultdict
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -321,6 +322,19 @@ def test_january_reverification_stops_an_ended_contract_at_its_last_month(sessio
     assert notice.audience == "staff" and notice.payload["total"] == "11,250"
     from onematter.outbox import render
     assert "劳动合同已解除或终止" in render(notice.kind, notice.payload)
+    # the enterprise's 年度核验结果通知书: issued at once, addressed to it, the schedule as it stands
+    from pypdf import PdfReader
+
+    from onematter.models import Document
+    from onematter.verification import verify_pdf
+    doc = session.exec(select(Document).where(Document.doc_key == "incentive_stopped")).one()
+    text = "".join(p.extract_text() for p in PdfReader(doc.path).pages).replace("\n", "")
+    for phrase in ("年度核验结果通知书", "平湖示例汽车零部件有限公司：", "2027年度核验", "最后在岗月份为2027年6月",
+                   "11,250元", "壹万壹仟贰佰伍拾元整", "原核定合计 27,000元", "2028年、2029年度不再享受",
+                   "申报补缴", "行政复议", "核验人：王珏", "抄送：陆建军"):
+        assert phrase in text, phrase
+    assert "2028年" not in text.split("调整后合计")[0].split("如下：")[-1]       # stopped years left out of the table
+    assert doc.document_no.endswith("-21") and verify_pdf(session, Path(doc.path))["result"] == "genuine"
 
 
 @pytest.mark.parametrize("db", ["sqlite"], indirect=True)     # the loop is the same on both

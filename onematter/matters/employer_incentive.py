@@ -91,6 +91,27 @@ def incentive_context(session, case) -> dict:
     return {"incentive": ctx}
 
 
+def stopped_context(session, case) -> dict:
+    """`incentive` (the schedule as it stands now, each year with its status) and `reverification`
+    (the January check that found the contract ended) for the 年度核验结果通知书."""
+    ctx = incentive_context(session, case)
+    claim = session.exec(select(IncentiveClaim).where(IncentiveClaim.matter_case_id == case.id)).first()
+    years = session.exec(select(IncentiveYear).where(IncentiveYear.claim_id == claim.id)
+                         .order_by(IncentiveYear.year)).all()
+    kept = [y for y in years if y.status != "stopped"]
+    ctx["incentive"]["schedule"] = [{"year": y.year, "months": y.months, "amount_yuan": y.amount_yuan} for y in kept]
+    ctx["incentive"]["stopped_years"] = [y.year for y in years if y.status == "stopped"]
+    ctx["incentive"]["total_before"] = claim.total_yuan
+    ctx["incentive"]["total_yuan"] = sum(y.amount_yuan for y in kept)
+    from onematter.policy import load_policy
+    return ctx | {"reverification": dict(case.details["reverification_ended"]),
+                  "remedy": load_policy().remedy.model_dump()}
+
+
+def _reverified_ended(case) -> bool:
+    return bool(case.details.get("reverification_ended"))
+
+
 def refusal_subject(case) -> list[dict]:
     r = case.request
     return [{"label": "用人单位", "value": f"{r['employer_name']}（{r['employer_code']}）"}]
@@ -127,6 +148,9 @@ SPEC = MatterSpec(
                      frozenset({"pending_decision", "approved", "rejected"}), incentive_context),
         DocumentKind("incentive_approval", 8, "审核确认通知书", "incentive_approval/document.html",
                      frozenset({"approved"}), incentive_context, dated_by_decision=True, official=True),
+        DocumentKind("incentive_stopped", 21, "年度核验结果通知书", "incentive_stopped/document.html",
+                     frozenset({"approved"}), stopped_context, official=True, due_if=_reverified_ended,
+                     issued_on=lambda case: (case.details.get("reverification_ended") or {}).get("on")),
     ),
     refusal_number=15,
     refusal_context=incentive_context,

@@ -32,6 +32,11 @@ class DocumentKind:
     qr: bool = False
     dated_by_decision: bool = False   # issued on the supervisor's decision date
     official: bool = False            # a 通知书/告知书: official typography and a 文号
+    due_if: Callable[["MatterCase"], bool] | None = None       # and only when this holds of the case
+    issued_on: Callable[["MatterCase"], str | None] | None = None   # its own date (a later event's)
+
+    def due(self, case: "MatterCase") -> bool:
+        return case.status in self.due_in and (self.due_if is None or self.due_if(case))
 
 
 class DecisionForm(BaseModel):
