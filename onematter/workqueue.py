@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from onematter.db import session_scope
 from onematter.models import WorkItem
-from onematter.settings import now
+from onematter.settings import local, now
 
 MAX_ATTEMPTS = 5               # then `failed`: the sweeper and `onematter resume` take it up
 BACKOFF_SECONDS = (2, 10, 30, 60)
@@ -51,7 +51,7 @@ def enqueue(session: Session, application_id: uuid.UUID) -> bool:
     if item.state == "running":
         return False
     if item.state == "queued":             # waiting out a pause after an error: someone asks now
-        item.available_at = min(_aware(item.available_at), now())
+        item.available_at = min(local(item.available_at), now())
         return False
     item.state, item.available_at, item.attempts, item.last_error = "queued", now(), 0, None
     item.claimed_by = item.lease_until = item.finished_at = None
@@ -118,12 +118,7 @@ def live(session: Session, application_id: uuid.UUID) -> bool:
     """A worker has it in hand (queued, or running under a lease that has not run out)."""
     item = session.exec(select(WorkItem).where(WorkItem.application_id == application_id)).first()
     return bool(item and (item.state == "queued" or (item.state == "running" and item.lease_until
-                                                      and _aware(item.lease_until) >= now())))
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    from onematter.settings import local
-    return local(value)
+                                                      and local(item.lease_until) >= now())))
 
 
 class NotProcessed(Exception):
