@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 export ONEMATTER_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: demo test system-packages test-packages venv bench clean
+.PHONY: demo test lint system-packages test-packages venv bench clean
 
 system-packages:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
@@ -42,6 +42,12 @@ test-packages:
 test: venv test-packages
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
 
+# the layers point one way (pyproject's [tool.importlinter]), checked on the package as a wheel
+# installs it: flows/ and tasks/ inside it as onematter.flows and onematter.tasks
+lint: venv
+	rm -rf .lint && $(BIN)/pip install -q --no-deps --target .lint . >/dev/null
+	cd .lint && ../$(BIN)/lint-imports ../pyproject.toml --no-cache
+
 bench: venv
 	$(BIN)/python bench/application.py
 	$(BIN)/python bench/documents.py
@@ -54,4 +60,4 @@ bench: venv
 	$(BIN)/python bench/concurrent_apply.py --processes 20
 
 clean:
-	rm -rf $(VENV) .data
+	rm -rf $(VENV) .data .lint

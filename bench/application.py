@@ -55,20 +55,20 @@ def main() -> None:
 
     # warm: one process, many applications
     os.environ["ONEMATTER_DATA_DIR"] = str(work / "warm")
-    from onematter.embedded import prefect_defaults
+    from onematter.config.embedded import prefect_defaults
     prefect_defaults()
     import asyncio
 
-    from flows.combined_application import combined_application
-    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.cases import submit_application
-    from onematter.db import init_db, session_scope
-    from onematter.intake import parse_intake
-    from onematter.samples import sample_form
-    from onematter.settings import today
+    from onematter.flows.combined_application import combined_application
+    from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.casework.applications import submit_application
+    from onematter.config.db import init_db, session_scope
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.samples import sample_form
+    from onematter.config.settings import today
 
     init_db()
-    from onematter.embedded import prepare_prefect
+    from onematter.config.embedded import prepare_prefect
     prepare_prefect()                      # as init-db does: the first run does not migrate Prefect's DB
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
@@ -89,11 +89,11 @@ def main() -> None:
     # bare WeasyPrint: the same documents' HTML, rendered and combined without our layer
     from weasyprint import HTML
 
-    from onematter import documents as docs
-    from onematter.cases import get_application
-    from onematter.cases import matter_cases
-    from onematter.dossier import due_documents, kind, packet_key
-    from onematter.issuing import build_context
+    from onematter.documents import render as docs
+    from onematter.case.lifecycle import get_application
+    from onematter.casework.applications import matter_cases
+    from onematter.casework.dossier import due_documents, kind, packet_key
+    from onematter.casework.issuing import build_context
     with session_scope() as s:
         app = get_application(s, last_no)
         keys = due_documents(app, matter_cases(s, app.id)) + [packet_key(app)]

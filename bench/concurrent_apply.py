@@ -24,7 +24,7 @@ sys.path.insert(0, str(REPO))
 
 
 def run(processes: int, work: Path) -> dict:
-    from onematter.samples import sample_form
+    from onematter.casework.samples import sample_form
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ONEMATTER_", "PREFECT_"))}
     env |= {"ONEMATTER_DATA_DIR": str(work / "data")}
     cli = [sys.executable, "-m", "onematter.cli"]

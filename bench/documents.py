@@ -23,10 +23,10 @@ def _case_documents(which: str):
     """The last (refused) sample application's documents and their contexts."""
     from sqlmodel import select
 
-    from onematter.db import session_scope
-    from onematter.dossier import kind
-    from onematter.issuing import build_context
-    from onematter.models import Application, Document
+    from onematter.config.db import session_scope
+    from onematter.casework.dossier import kind
+    from onematter.casework.issuing import build_context
+    from onematter.case.models import Application, Document
     with session_scope() as s:
         app = s.exec(select(Application).order_by(Application.application_no.desc())).first()
         parts = [d for d in s.exec(select(Document).where(Document.application_id == app.id)).all()
@@ -44,12 +44,12 @@ def main() -> None:
     from sqlmodel import select
     from weasyprint import HTML
 
-    from onematter import documents as docs
-    from onematter.dossier import kind
-    from onematter.issuing import build_context
-    from onematter.models import Application, Document
-    from onematter.db import session_scope
-    from onematter.samples import _run
+    from onematter.documents import render as docs
+    from onematter.casework.dossier import kind
+    from onematter.casework.issuing import build_context
+    from onematter.case.models import Application, Document
+    from onematter.config.db import session_scope
+    from onematter.casework.samples import _run
 
     out = Path(os.environ["ONEMATTER_DATA_DIR"]) / "samples"
     t0 = time.perf_counter()
@@ -84,7 +84,7 @@ def main() -> None:
 
     with session_scope() as s:
         app = s.get(Application, app.id)
-        from onematter.issuing import packet_context
+        from onematter.casework.issuing import packet_context
         cover_ctx = packet_context(s, app, "packet", parts)
     packet_times = []
     for _ in range(args.repeat):
@@ -106,7 +106,7 @@ def main() -> None:
           f"{statistics.median(packet_times):>9.3f}")
     refused_parts, refused_contexts = _case_documents("refused")
     with session_scope() as s:
-        from onematter.issuing import packet_context
+        from onematter.casework.issuing import packet_context
         refused_app = s.exec(select(Application).order_by(Application.application_no.desc())).first()
         refused_contexts["__cover__"] = packet_context(s, refused_app, "packet", refused_parts)
     faces_table(refused_parts, refused_contexts)
@@ -143,9 +143,9 @@ def face_costs(pdf: bytes) -> dict[str, int]:
 
 def faces_table(parts, contexts) -> None:
     """What each face costs, with the cut faces (onematter fonts) and with the full system faces."""
-    from onematter import documents as docs
-    from onematter import fonts
-    from onematter.settings import get_settings
+    from onematter.documents import render as docs
+    from onematter.documents import fonts
+    from onematter.config.settings import get_settings
     keys = [k for k in ("receipt", "refusal-education", "completion") if k in contexts]
     print()
     print("font faces: KB per embedded face (cut = onematter fonts, GB 2312; full = fonts-noto-cjk)")
@@ -162,7 +162,7 @@ def faces_table(parts, contexts) -> None:
             r = rendered[key]
             faces = ", ".join(f"{n} {b // 1024}" for n, b in sorted(face_costs(r.pdf).items()))
             print(f"{variant:<7}{key:<22}{r.pages:>6}{len(r.pdf) // 1024:>7}  {faces}")
-        from onematter.issuing import packet_context  # noqa: F401  (same cover as above)
+        from onematter.casework.issuing import packet_context  # noqa: F401  (same cover as above)
         cover = docs.render("packet/cover.html", contexts["__cover__"])
         packet = docs.combine(cover, [rendered[d.doc_key] for d in parts])
         faces = ", ".join(f"{n} {b // 1024}" for n, b in sorted(face_costs(packet.pdf).items()))

@@ -34,8 +34,8 @@ EDUCATION = ["初中", "高中", "中专", "大专", "本科"]
 def seed(subscribers: int, postings: int, day: dt.date) -> None:
     from sqlalchemy import insert
 
-    from onematter.db import session_scope
-    from onematter.models import JobSubscription, Person, Posting
+    from onematter.config.db import session_scope
+    from onematter.case.models import JobSubscription, Person, Posting
     rnd = random.Random(7)
     now = dt.datetime.now(dt.timezone.utc)
     with session_scope() as s:
@@ -67,8 +67,8 @@ def seed_applications(n: int, month: dt.date) -> None:
     ten, and a notification each."""
     from sqlalchemy import insert
 
-    from onematter.db import session_scope
-    from onematter.models import (Application, Decision, IncentiveClaim, IncentiveYear, MatterCase, Notification,
+    from onematter.config.db import session_scope
+    from onematter.case.models import (Application, Decision, IncentiveClaim, IncentiveYear, MatterCase, Notification,
                                   Person)
     rnd = random.Random(11)
     tz = dt.timezone(dt.timedelta(hours=8))
@@ -127,8 +127,8 @@ def seed_applications(n: int, month: dt.date) -> None:
 
 def report_figures(month: dt.date) -> tuple[float, float, int, dict]:
     """The monthly report (figures, PDF, CSV): time, peak memory, pages."""
-    from onematter.db import session_scope
-    from onematter.report import render_report
+    from onematter.config.db import session_scope
+    from onematter.casework.report import render_report
     t0 = time.perf_counter()
     with session_scope(readonly=True) as s:
         out = render_report(s, month, Path(tempfile.mkdtemp(prefix="onematter-bench-report-")))
@@ -146,10 +146,10 @@ def main() -> None:
     os.environ["ONEMATTER_DATA_DIR"] = str(work)
     from sqlmodel import select
 
-    from onematter.db import init_db, session_scope
-    from onematter.followups import job_digest
-    from onematter.models import Notification
-    from onematter.outbox import deliver_due
+    from onematter.config.db import init_db, session_scope
+    from onematter.casework.schedule import job_digest
+    from onematter.case.models import Notification
+    from onematter.followups.outbox import deliver_due
     init_db()
     day = dt.date(2026, 12, 1)
     t0 = time.perf_counter()
@@ -178,7 +178,7 @@ def main() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Sink)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     os.environ["ONEMATTER_NOTIFY_VETERAN_URLS"] = f"json://127.0.0.1:{server.server_address[1]}/sms"
-    from onematter.settings import get_settings
+    from onematter.config.settings import get_settings
     get_settings.cache_clear()
     # the cap is per number per day: the first messages of distinct people, at 10:00
     t0 = time.perf_counter()

@@ -31,16 +31,16 @@ POSTGRES = os.environ.get("ONEMATTER_BENCH_POSTGRES", "postgresql://postgres@127
 
 
 def _form(i: int) -> dict:
-    from onematter.samples import sample_form
+    from onematter.casework.samples import sample_form
     form = sample_form(i, key=f"served-{i}", birth="19800101")
     form["matters"].pop("employer_incentive")      # no supervisor: time the application itself
     return form
 
 
 def _submit(i: int):
-    from onematter.cases import submit_application
-    from onematter.db import session_scope
-    from onematter.intake import parse_intake
+    from onematter.casework.applications import submit_application
+    from onematter.config.db import session_scope
+    from onematter.casework.intake import parse_intake
     with session_scope() as s:
         app, _ = submit_application(s, parse_intake(_form(i)), actor="bench")
     return app
@@ -48,12 +48,12 @@ def _submit(i: int):
 
 def bare_seconds(runs: int = 3) -> float:
     """Deciding and rendering one sample application in this (warm) process, no Prefect."""
-    from onematter.cases import matter_cases, settle_application
-    from onematter.db import session_scope
-    from onematter.documents import warm_fonts
-    from onematter.issuing import issue_all_unlocked
-    from onematter.models import Application
-    from onematter.processing import process_matter
+    from onematter.casework.applications import matter_cases, settle_application
+    from onematter.config.db import session_scope
+    from onematter.documents.render import warm_fonts
+    from onematter.casework.issuing import issue_all_unlocked
+    from onematter.case.models import Application
+    from onematter.casework.processing import process_matter
     warm_fonts()
     times = []
     for i in range(runs):
@@ -72,9 +72,9 @@ def served_one(i: int) -> tuple[float, float]:
     """Submission → packet written, → completed (the worker's item done), in seconds."""
     from sqlmodel import select
 
-    from onematter.db import session_scope
-    from onematter.models import Document, WorkItem
-    from onematter.submission import submit_to_queue
+    from onematter.config.db import session_scope
+    from onematter.case.models import Document, WorkItem
+    from onematter.services.handover import submit_to_queue
     t0 = time.perf_counter()
     app = _submit(i)
     submit_to_queue(app.id, wait=False)

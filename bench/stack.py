@@ -21,9 +21,9 @@ def prepare(prefix: str) -> Path:
     for k in [k for k in os.environ if k.startswith("PREFECT_") and k != "PREFECT_API_DATABASE_CONNECTION_URL"]:
         del os.environ[k]
     os.environ["PREFECT_HOME"] = str(work / "prefect-server")
-    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.db import init_db, session_scope
-    from onematter.settings import today
+    from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.config.db import init_db, session_scope
+    from onematter.config.settings import today
     init_db()
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
@@ -32,7 +32,7 @@ def prepare(prefix: str) -> Path:
 
 def start(workers: int | None = None) -> tuple[subprocess.Popen, int, int]:
     """`onematter serve` until it says it is ready: (process, Prefect port, web port)."""
-    from onematter.serve import free_port
+    from onematter.runtime.serve import free_port
     port, web_port = free_port(), free_port()
     extra = ["--workers", str(workers)] if workers is not None else []
     proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port), "--web-port",

@@ -34,9 +34,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     args = parser.parse_args()
     import stack
-    from onematter.accounts import add_user
-    from onematter.db import session_scope
-    from onematter.samples import sample_form
+    from onematter.case.accounts import add_user
+    from onematter.config.db import session_scope
+    from onematter.casework.samples import sample_form
     work = stack.prepare("onematter-bench-web-")
     with session_scope() as s:
         add_user(s, username="bench", name="测试员", role="window", station="平湖市退役军人服务中心", password=PASSWORD)

@@ -8,14 +8,15 @@ from prefect import flow, get_run_logger
 from prefect.futures import wait
 from prefect.runtime import flow_run
 
-from onematter import matters, workqueue
-from onematter.cases import matter_cases
-from onematter.db import session_scope
-from onematter.embedded import served
-from onematter.models import Application
-from tasks.artifacts import publish_artifacts
-from tasks.cases import application_number, decide_matter, settle_status, start_processing
-from tasks.documents import render_documents
+from onematter import matters
+from onematter.case import workqueue
+from onematter.casework.applications import matter_cases
+from onematter.config.db import session_scope
+from onematter.config.embedded import served
+from onematter.case.models import Application
+from onematter.tasks.artifacts import publish_artifacts
+from onematter.tasks.cases import application_number, decide_matter, settle_status, start_processing
+from onematter.tasks.documents import render_documents
 
 DECISION_DEPLOYMENT = "matter-decision/matter-decision"
 

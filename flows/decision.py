@@ -12,17 +12,18 @@ from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from prefect.states import Completed, Failed
 
-from flows.combined_application import decision_run_name
-from flows.combined_application import run_name as _application_run_name
+from onematter.flows.combined_application import decision_run_name
+from onematter.flows.combined_application import run_name as _application_run_name
 from onematter import matters
-from onematter.cases import get_application, matter_cases
-from onematter.db import session_scope
-from onematter.processing import DecisionRefused, record_decision
-from onematter.settings import get_settings
-from onematter.supervision import decision_description
-from tasks.artifacts import publish_artifacts
-from tasks.cases import application_number, settle_status
-from tasks.documents import render_documents
+from onematter.case.lifecycle import get_application
+from onematter.casework.applications import matter_cases
+from onematter.config.db import session_scope
+from onematter.casework.processing import DecisionRefused, record_decision
+from onematter.config.settings import get_settings
+from onematter.casework.board import decision_description
+from onematter.tasks.artifacts import publish_artifacts
+from onematter.tasks.cases import application_number, settle_status
+from onematter.tasks.documents import render_documents
 
 
 def run_name() -> str:

@@ -8,49 +8,21 @@ import uuid
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
-from sqlmodel import select
 
-from onematter.cases import open_statuses
-from onematter import workqueue
-from onematter.db import session_scope
-from onematter.models import Application, Event, MatterCase, Notification
-from onematter.policy import load_policy
-from onematter.rules.workdays import working_days_between
-from onematter.settings import now, today
-from tasks.artifacts import publish_artifacts
-from tasks.cases import application_number
+from onematter.casework import schedule
+from onematter.casework.progress import stuck_applications
+from onematter.case.models import Application
+from onematter.config.db import session_scope
+from onematter.config.settings import now, today
+from onematter.tasks.artifacts import publish_artifacts
+from onematter.tasks.cases import application_number
 
 
 @task(name="watch-deadlines", task_run_name="检查承诺时限 {day}")
 def watch_deadlines(day: str) -> dict[str, list[str]]:
-    """Writes reminder and escalation rows (outbox, unique keys: never twice) and marks overdue
-    undecided cases; returns the application ids touched."""
-    policy = load_policy()
-    touched: dict[str, list[str]] = {"reminded": [], "escalated": []}
+    """Reminder and escalation rows (outbox, unique keys: never twice); the application ids touched."""
     with session_scope() as session:
-        open_cases = session.exec(select(MatterCase).where(MatterCase.status.in_(sorted(open_statuses())))).all()
-        for case in open_cases:
-            left = working_days_between(dt.date.fromisoformat(day), case.deadline, policy)
-            app = session.get(Application, case.application_id)
-            if left < 0 and not case.details.get("escalated_at"):
-                stamp = now().isoformat(timespec="minutes")
-                case.details = {**case.details, "escalated_at": stamp}
-                session.add(case)
-                session.add(Event(application_id=app.id, entity=f"matter:{case.matter}", entity_id=case.id,
-                                  from_status=case.status, to_status=case.status, actor="deadline-watch",
-                                  note="escalated: 超过承诺时限未办结"))
-                session.add(Notification(key=f"escalate:{case.id}", application_id=app.id, kind="escalation", audience="staff",
-                                         payload={"application_no": app.application_no, "matter": case.matter,
-                                                  "deadline": case.deadline.isoformat()}))
-                touched["escalated"].append(str(app.id))
-            elif left == 1 and not session.exec(select(Notification).where(
-                    Notification.key == f"remind:{case.id}")).first():
-                session.add(Notification(key=f"remind:{case.id}", application_id=app.id, kind="deadline_reminder",
-                                         audience="staff",
-                                         payload={"application_no": app.application_no, "matter": case.matter,
-                                                  "deadline": case.deadline.isoformat()}))
-                touched["reminded"].append(str(app.id))
-    return touched
+        return schedule.watch_deadlines(session, dt.date.fromisoformat(day))
 
 
 @flow(name="deadline-watch", flow_run_name="期限监控 {day}", log_prints=False)
@@ -70,30 +42,16 @@ async def deadline_watch(day: str | None = None) -> dict:
 
 @task(name="find-stuck", task_run_name="查找中断的申请")
 def find_stuck() -> list[str]:
-    """Open applications still received/processing well after submission (a killed process, a start
-    that failed, a worker that gave up), or whose documents went missing: their ids. A lost worker's
-    applications are not ours: its lease runs out and another worker takes them up."""
-    import datetime as dt
-
-    from onematter.cases import STUCK_STATUSES
-    from onematter.dossier import missing_documents
-    from onematter.settings import get_settings, local
-    cutoff = now() - dt.timedelta(minutes=get_settings().stuck_after_minutes)
-    stuck = []
+    """Open applications whose processing stopped (progress.stuck_applications): their ids."""
     with session_scope(readonly=True) as session:
-        for app in session.exec(select(Application).where(Application.open_person_id.is_not(None))).all():
-            if local(app.submitted_at) > cutoff or workqueue.live(session, app.id):
-                continue                       # just submitted, or a worker has it in hand
-            if app.status in STUCK_STATUSES or missing_documents(session, app):
-                stuck.append(str(app.id))
-    return stuck
+        return [str(i) for i in stuck_applications(session)]
 
 
 @flow(name="sweep-stuck", flow_run_name="续办中断的申请 {day}", log_prints=False)
 async def sweep_stuck(day: str | None = None) -> dict:
     """Every few minutes: each application whose processing stopped is run again (idempotent: what
     was done is not done twice), as its own readable `一件事 <number>` run."""
-    from flows.combined_application import combined_application
+    from onematter.flows.combined_application import combined_application
     day = day or today().isoformat()
     resumed, failed = [], []
     for app_id in find_stuck():
@@ -111,15 +69,14 @@ async def sweep_stuck(day: str | None = None) -> dict:
 
 # ------------------------------------------------------------------ follow-ups that reach people
 #
-# One flow per follow-up of domain.md §4: the domain function (onematter/followups.py) writes
+# One flow per follow-up of domain.md §4: the domain function (onematter/casework/schedule.py) writes
 # rows under unique keys, then what became due is delivered at once. Run names, parameters,
 # logs and artifacts carry counts only.
 
 
 @task(name="run-followup", task_run_name="{name} {day}")
 def run_followup(name: str, day: str) -> int:
-    from onematter import followups
-    fn = dict((n, f) for _, n, f in followups.SCHEDULE)[name]
+    fn = dict((n, f) for _, n, f in schedule.SCHEDULE)[name]
     with session_scope() as session:
         if name != "job_digest":
             return fn(session, dt.date.fromisoformat(day))
@@ -135,7 +92,7 @@ def deliver_now() -> dict[str, int]:
     """A long batch (after the job digest: thousands) shows its progress in the UI, percent only."""
     from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
-    from onematter.outbox import deliver_due
+    from onematter.followups.outbox import deliver_due
     artifact: list = []
 
     def progress(pct: float) -> None:
@@ -207,7 +164,7 @@ async def monthly_report(month: str | None = None) -> dict:
     figures (counts only)."""
     from prefect.artifacts import create_table_artifact
 
-    from onematter.report import previous_month, render_report
+    from onematter.casework.report import previous_month, render_report
     first = dt.date.fromisoformat(f"{month}-01") if month else previous_month(today())
     with session_scope() as session:
         made = render_report(session, first)

@@ -7,10 +7,10 @@ import uuid
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
-from onematter import supervision
-from onematter.dossier import APPLICATION_STATUS_LABELS
-from onematter.db import session_scope
-from onematter.models import Application
+from onematter.casework import board as supervision
+from onematter.casework.dossier import APPLICATION_STATUS_LABELS
+from onematter.config.db import session_scope
+from onematter.case.models import Application
 
 
 @task(name="publish-artifacts", task_run_name="更新看板 {application_no}")

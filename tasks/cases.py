@@ -7,9 +7,10 @@ import uuid
 from prefect import task
 from prefect.runtime import flow_run
 
-from onematter import cases, processing
-from onematter.db import session_scope
-from onematter.models import Application
+from onematter.casework import applications as cases
+from onematter.casework import processing
+from onematter.config.db import session_scope
+from onematter.case.models import Application
 
 
 def _run_id() -> str | None:

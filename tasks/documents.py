@@ -6,7 +6,7 @@ import uuid
 
 from prefect import task
 
-from onematter import issuing
+from onematter.casework import issuing
 
 
 @task(name="render-documents", task_run_name="出件 {application_no}")

@@ -23,7 +23,7 @@ DATABASES = ["sqlite", "postgresql"]
 
 def _clear_caches() -> None:
     from onematter.policy import load_policy
-    from onematter.settings import get_settings
+    from onematter.config.settings import get_settings
     get_settings.cache_clear()
     load_policy.cache_clear()
 
@@ -41,7 +41,7 @@ def postgres_ready() -> str:
         if os.environ.get("ONEMATTER_REQUIRE_POSTGRES"):
             raise
         pytest.skip(f"PostgreSQL not reachable at {base}: {exc}")
-    from onematter.db import engine_for, init_db
+    from onematter.config.db import engine_for, init_db
     engine = engine_for(POSTGRES_URL)
     with engine.begin() as conn:  # start from an empty schema: the migrations are under test too
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -63,7 +63,7 @@ def env(tmp_path, monkeypatch):
 @pytest.fixture(params=DATABASES)
 def db(request, env, monkeypatch):
     """A fresh, migrated database; yields its URL. Runs every test on SQLite and PostgreSQL."""
-    from onematter.db import engine_for, init_db
+    from onematter.config.db import engine_for, init_db
     if request.param == "sqlite":
         url = f"sqlite:///{env / 'data' / 'onematter.db'}"
         monkeypatch.setenv("ONEMATTER_DATABASE_URL", url)
@@ -84,7 +84,7 @@ def db(request, env, monkeypatch):
 def session(db):
     from sqlmodel import Session
 
-    from onematter.db import get_engine
+    from onematter.config.db import get_engine
     with Session(get_engine(), expire_on_commit=False) as s:
         yield s
 
@@ -92,7 +92,7 @@ def session(db):
 @pytest.fixture
 def catalogue(session):
     """The sample catalogue, imported."""
-    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     data = sample_catalogue(TODAY)
     import_catalogue(session, parse_catalogue(data))
     session.commit()

@@ -5,12 +5,11 @@ import threading
 import pytest
 from sqlmodel import select
 
-from onematter.cases import (
-    IllegalTransition, OpenApplicationExists, matter_cases, submit_application, transition,
-)
-from onematter.db import session_scope
-from onematter.intake import IntakeError, parse_intake
-from onematter.models import Application, Event, MatterCase, Person
+from onematter.case.lifecycle import IllegalTransition, OpenApplicationExists
+from onematter.casework.applications import matter_cases, submit_application, transition
+from onematter.config.db import session_scope
+from onematter.casework.intake import IntakeError, parse_intake
+from onematter.case.models import Application, Event, MatterCase, Person
 from tests.conftest import make_id
 
 
@@ -43,8 +42,8 @@ def test_form_without_key_resubmitted_is_not_stored_twice(session, catalogue, fo
 
 
 def test_one_open_application_per_person(session, catalogue, form):
-    from onematter.cases import settle_application
-    from onematter.processing import process_matter
+    from onematter.casework.applications import settle_application
+    from onematter.casework.processing import process_matter
     first, _ = submit_application(session, parse_intake(form), actor="t")
     for case in matter_cases(session, first.id):
         process_matter(session, case.id)
@@ -66,7 +65,7 @@ def test_a_stuck_open_application_is_taken_up_by_the_persons_form_on_another_day
     first, created = submit_application(session, parse_intake(form), actor="t")
     assert created and first.status == "received"
     monkeypatch.setenv("ONEMATTER_TODAY", "2026-12-01")
-    from onematter.settings import get_settings
+    from onematter.config.settings import get_settings
     get_settings.cache_clear()
     again, created = submit_application(session, parse_intake(form), actor="t")
     assert not created and again.id == first.id

@@ -84,7 +84,7 @@ def test_refused_intake_exit_2_names_fields_and_stores_nothing(db, form, tmp_pat
 
 
 def test_catalogue_import_updates_by_code_and_refuses_bad_items(db, tmp_path):
-    from onematter.catalogue import sample_catalogue
+    from onematter.casework.catalogue import sample_catalogue
     data = sample_catalogue(TODAY)
     code, out = _run("catalog", "import", _write(tmp_path, data, "c.yaml"), "--json")
     assert code == 0 and json.loads(out)["courses"] == {"created": 3, "updated": 0}
@@ -131,9 +131,9 @@ def test_failed_render_fails_the_run_visibly(prefect, db, catalogue, form, tmp_p
     the case keeps its decisions and a later submission finishes the documents."""
     from sqlmodel import select
 
-    from onematter.cases import submit_application
-    from onematter.intake import parse_intake
-    from onematter.models import Person
+    from onematter.casework.applications import submit_application
+    from onematter.casework.intake import parse_intake
+    from onematter.case.models import Person
     app_row, _ = submit_application(session, parse_intake(form), actor="t")
     person = session.exec(select(Person)).one()
     person.name = "陆\U0003134A"            # e.g. corrected in the database after intake
@@ -178,7 +178,7 @@ def test_several_clerks_at_once_on_the_embedded_default(tmp_path):
     """Processes applying at once in one new data dir (SQLite, each its own Prefect ephemeral
     server): every one completes, serials never repeat. The suite runs 3 (its time budget);
     `bench/concurrent_apply.py --processes 20` runs twenty."""
-    from onematter.samples import sample_form
+    from onematter.casework.samples import sample_form
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ONEMATTER_"))}
     env |= {"ONEMATTER_DATA_DIR": str(tmp_path / "data"), "ONEMATTER_TODAY": TODAY.isoformat()}
     cli = [sys.executable, "-m", "onematter.cli"]

@@ -8,13 +8,13 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 from sqlmodel import select
 
-from onematter import documents as docs
-from onematter.cases import submit_application
-from onematter.db import session_scope
-from onematter.intake import parse_intake
-from onematter.issuing import issue_all
-from onematter.models import Document
-from onematter.verification import verify_pdf
+from onematter.documents import render as docs
+from onematter.casework.applications import submit_application
+from onematter.config.db import session_scope
+from onematter.casework.intake import parse_intake
+from onematter.casework.issuing import issue_all
+from onematter.case.models import Document
+from onematter.documents.verification import verify_pdf
 
 
 def _fonts(reader: PdfReader) -> set[str]:
@@ -31,8 +31,8 @@ def _fonts(reader: PdfReader) -> set[str]:
 @pytest.fixture
 def issued(session, catalogue, form):
     app, _ = submit_application(session, parse_intake(form), actor="t")
-    from onematter.cases import matter_cases, settle_application
-    from onematter.processing import process_matter
+    from onematter.casework.applications import matter_cases, settle_application
+    from onematter.casework.processing import process_matter
     with session_scope() as s:
         for c in matter_cases(s, app.id):
             process_matter(s, c.id)
@@ -90,7 +90,7 @@ def test_rendering_is_deterministic(env):
     import os
     os.environ["ONEMATTER_TEMPLATES_DIR"] = str(env / "t")
     try:
-        from onematter.settings import get_settings
+        from onematter.config.settings import get_settings
         get_settings.cache_clear()
         docs._env.cache_clear()
         a = docs.render("t.html", context).pdf
@@ -105,7 +105,7 @@ def test_issued_documents_rerendered_are_byte_identical(issued, db):
     app, rows = issued
     row = rows["receipt"]
     with session_scope() as s:
-        from onematter.issuing import build_context
+        from onematter.casework.issuing import build_context
         again = docs.render(row.template, build_context(s, s.get(type(app), app.id), "receipt"))
     assert again.pdf == Path(row.path).read_bytes()
 
@@ -175,9 +175,9 @@ def test_a_lost_file_is_reissued_byte_identical(issued, session):
 
 def _one_seat_fair_applicants(session, form, count: int, seq: int) -> list:
     """ZP-01 with one offline seat, then `count` people apply to it (decided and issued)."""
-    from onematter.cases import matter_cases, settle_application
-    from onematter.models import Fair
-    from onematter.processing import process_matter
+    from onematter.casework.applications import matter_cases, settle_application
+    from onematter.case.models import Fair
+    from onematter.casework.processing import process_matter
     from tests.conftest import make_id
     fair = session.exec(select(Fair).where(Fair.code == "ZP-01")).one()
     fair.capacity_offline = 1
@@ -211,7 +211,7 @@ def test_a_waitlisted_fair_place_gets_a_waitlist_notice_not_a_ticket(session, ca
 
 def test_a_freed_fair_place_goes_to_the_waitlist_with_a_ticket(session, catalogue, form):
     from onematter.matters.job_fair import release_place
-    from onematter.models import MatterCase, Notification
+    from onematter.case.models import MatterCase, Notification
     apps = _one_seat_fair_applicants(session, form, 3, seq=300)
     first = session.exec(select(MatterCase).where(MatterCase.application_id == apps[0].id)).one()
     promoted = release_place(session, first.details["registration_code"], actor="cli:王珏")

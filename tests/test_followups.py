@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from onematter.models import Notification, OptOut, Person, Push, StaffTask
-from onematter.settings import local
+from onematter.case.models import Notification, OptOut, Person, Push, StaffTask
+from onematter.config.settings import local
 from tests.conftest import TODAY, make_id
 
 DAYS = 200
@@ -57,7 +57,7 @@ def sink(monkeypatch):
     server, aiosmtpd)."""
     from aiosmtpd.controller import Controller
 
-    from onematter.serve import free_port
+    from onematter.runtime.serve import free_port
     s = Sink()
     mails: list[tuple[str, str]] = []
 
@@ -76,7 +76,7 @@ def sink(monkeypatch):
     monkeypatch.setenv("ONEMATTER_NOTIFY_STAFF_URLS",
                        f"json://127.0.0.1:{s.port}/staff mailto://127.0.0.1:{port}?from=onematter@example.invalid"
                        f"&to=staff@example.invalid&mode=insecure&login=no")
-    from onematter.settings import get_settings
+    from onematter.config.settings import get_settings
     get_settings.cache_clear()
     yield s
     smtp.stop()
@@ -84,9 +84,9 @@ def sink(monkeypatch):
 
 
 def _apply(session, form, n: int):
-    from onematter.cases import matter_cases, settle_application, submit_application
-    from onematter.intake import parse_intake
-    from onematter.processing import process_matter
+    from onematter.casework.applications import matter_cases, settle_application, submit_application
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.processing import process_matter
     f = {**form, "idempotency_key": f"f{n}",
          "applicant": {**form["applicant"], "id_number": make_id("19900101", seq=f"{200 + n}"),
                        "mobile": f"1390573{n:04d}"},
@@ -100,9 +100,9 @@ def _apply(session, form, n: int):
 
 
 def test_a_rehearsal_reaches_people_once_within_the_rules(session, catalogue, form, sink):
-    from onematter.followups import run_day
-    from onematter.outbox import enqueue
-    from onematter.staff_tasks import complete_task
+    from onematter.casework.schedule import run_day
+    from onematter.followups.outbox import enqueue
+    from onematter.casework.staff_tasks import complete_task
     apps = [_apply(session, form, n) for n in range(1, 6)]
     people = [a.person_id for a in apps]
     opted_at = None
@@ -120,7 +120,7 @@ def test_a_rehearsal_reaches_people_once_within_the_rules(session, catalogue, fo
             opted_at = day
         if i == 5:       # new postings: the next digest carries them
             session.commit()
-            from onematter.catalogue import import_catalogue, parse_catalogue
+            from onematter.casework.catalogue import import_catalogue, parse_catalogue
             new = {"postings": [{"code": f"GW-N{k}", "employer": "平湖示例新材料有限公司", "employer_code": "91330482MA2B3C4D5Y",
                                  "title": f"新岗位{k}", "category": "制造", "town": "钟埭街道", "salary_min": 6000,
                                  "salary_max": 9000, "education_min": "初中", "headcount": 2, "veteran_preferred": True,
@@ -188,10 +188,10 @@ def test_a_rehearsal_reaches_people_once_within_the_rules(session, catalogue, fo
 
 
 def test_a_message_that_keeps_failing_ends_failed_and_visible(session, catalogue, monkeypatch):
-    from onematter.outbox import deliver_due, enqueue
-    from onematter.serve import free_port
+    from onematter.followups.outbox import deliver_due, enqueue
+    from onematter.runtime.serve import free_port
     monkeypatch.setenv("ONEMATTER_NOTIFY_STAFF_URLS", f"json://127.0.0.1:{free_port()}/staff")   # nothing listens
-    from onematter.settings import get_settings
+    from onematter.config.settings import get_settings
     get_settings.cache_clear()
     enqueue(session, key="escalate:x", kind="task_overdue", audience="staff", payload={"title": "回访", "due": "1月1日"})
     session.commit()
@@ -251,16 +251,16 @@ def test_monthly_report_figures_equal_the_rows(session, catalogue, form, sink):
     from pypdf import PdfReader
 
     from onematter import matters
-    from onematter.followups import run_day
-    from onematter.models import Application, MatterCase
-    from onematter.report import figures
+    from onematter.casework.schedule import run_day
+    from onematter.case.models import Application, MatterCase
+    from onematter.casework.report import figures
     apps = [_apply(session, form, n) for n in range(1, 4)]
-    from onematter.processing import record_decision
+    from onematter.casework.processing import record_decision
     third = {**form, "idempotency_key": "inc", "applicant": {**form["applicant"], "id_number": make_id("19870707", seq="151"),
                                                              "town": "乍浦镇"}}
-    from onematter.cases import matter_cases, settle_application, submit_application
-    from onematter.intake import parse_intake
-    from onematter.processing import process_matter
+    from onematter.casework.applications import matter_cases, settle_application, submit_application
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.processing import process_matter
     app, _ = submit_application(session, parse_intake(third), actor="t")
     for case in matter_cases(session, app.id):
         process_matter(session, case.id)
@@ -283,7 +283,7 @@ def test_monthly_report_figures_equal_the_rows(session, catalogue, form, sink):
     assert f["placements"]["incentive_approved"] == 1 and sum(f["incentive_by_year"].values()) == 27000
     notes = [n for n in session.exec(select(Notification)).all() if local(n.created_at).month == 11]
     assert f["delivery"] == {k: len([n for n in notes if n.status == k]) for k in ("sent", "failed", "suppressed", "pending")}
-    from onematter.settings import get_settings
+    from onematter.config.settings import get_settings
     folder = get_settings().data_dir / "reports" / "2026-11"
     table = list(csv.reader(io.StringIO((folder / "月度统计-2026-11.csv").read_text(encoding="utf-8-sig"))))
     assert ["总体", "受理联办申请", "4"] in table and ["镇街道", "乍浦镇", "1"] in table
@@ -293,12 +293,12 @@ def test_monthly_report_figures_equal_the_rows(session, catalogue, form, sink):
 
 
 def test_january_reverification_stops_an_ended_contract_at_its_last_month(session, catalogue, form, sink):
-    from onematter.cases import matter_cases, settle_application, submit_application
-    from onematter.followups import first_working_day_of_january, run_day
-    from onematter.intake import parse_intake
-    from onematter.models import IncentiveYear
-    from onematter.processing import process_matter, record_decision
-    from onematter.staff_tasks import TaskRefused, complete_task
+    from onematter.casework.applications import matter_cases, settle_application, submit_application
+    from onematter.casework.schedule import first_working_day_of_january, run_day
+    from onematter.casework.intake import parse_intake
+    from onematter.case.models import IncentiveYear
+    from onematter.casework.processing import process_matter, record_decision
+    from onematter.casework.staff_tasks import TaskRefused, complete_task
     app, _ = submit_application(session, parse_intake(form), actor="t")
     for case in matter_cases(session, app.id):
         process_matter(session, case.id)
@@ -320,13 +320,13 @@ def test_january_reverification_stops_an_ended_contract_at_its_last_month(sessio
                      2029: (3, 2250, "stopped")}
     notice = session.exec(select(Notification).where(Notification.kind == "reverification_result")).one()
     assert notice.audience == "staff" and notice.payload["total"] == "11,250"
-    from onematter.outbox import render
+    from onematter.followups.outbox import render
     assert "劳动合同已解除或终止" in render(notice.kind, notice.payload)
     # the enterprise's 年度核验结果通知书: issued at once, addressed to it, the schedule as it stands
     from pypdf import PdfReader
 
-    from onematter.models import Document
-    from onematter.verification import verify_pdf
+    from onematter.case.models import Document
+    from onematter.documents.verification import verify_pdf
     doc = session.exec(select(Document).where(Document.doc_key == "incentive_stopped")).one()
     text = "".join(p.extract_text() for p in PdfReader(doc.path).pages).replace("\n", "")
     for phrase in ("年度核验结果通知书", "平湖示例汽车零部件有限公司：", "2027年度核验", "最后在岗月份为2027年6月",
@@ -341,7 +341,7 @@ def test_january_reverification_stops_an_ended_contract_at_its_last_month(sessio
 def test_a_long_delivery_batch_reports_its_progress(db, session):
     """More than 100 messages due: progress goes up in steps of about 5 % and ends at 100 (the
     delivery flow shows it as a progress artifact); a short batch reports nothing."""
-    from onematter.outbox import deliver_due, enqueue
+    from onematter.followups.outbox import deliver_due, enqueue
     for i in range(130):
         enqueue(session, key=f"staff-{i}", kind="escalation", audience="staff", payload={"count": i})
     session.commit()

@@ -17,7 +17,7 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from onematter.cli import app as cli
-from onematter.models import Application, Course, MatterCase, Person
+from onematter.case.models import Application, Course, MatterCase, Person
 from tests.conftest import REPO, TODAY, make_id
 
 runner = CliRunner()
@@ -107,13 +107,13 @@ def hostile_forms(draw):
 def test_generated_hostile_intake_files(tmp_path_factory, sqlite_db, case):
     """Each file: exit 0 with an application, or exit 2 naming fields in Chinese; nothing stored on a
     refusal; never a traceback; bounded time."""
-    from onematter.db import get_engine
+    from onematter.config.db import get_engine
     name, text = case
     path = tmp_path_factory.mktemp("h") / name
     path.write_text(text, encoding="utf-8", errors="surrogatepass") if isinstance(text, str) else None
     from onematter.cli import _load
-    from onematter.forms import FormError
-    from onematter.intake import parse_intake
+    from onematter.case.forms import FormError
+    from onematter.casework.intake import parse_intake
     with Session(get_engine()) as session:
         before = _counts(session)
         started = time.perf_counter()
@@ -124,7 +124,8 @@ def test_generated_hostile_intake_files(tmp_path_factory, sqlite_db, case):
                 assert field and len(field) <= 250 and CJK.search(message) and len(message) <= 300, (field, message)
             assert _counts(session) == before
         else:
-            from onematter.cases import OpenApplicationExists, submit_application
+            from onematter.case.lifecycle import OpenApplicationExists
+            from onematter.casework.applications import submit_application
             try:
                 submit_application(session, intake, actor="t")
             except FormError as exc:
@@ -143,8 +144,8 @@ _item = st.one_of(_leaf, st.dictionaries(st.sampled_from(["code", "capacity", "s
 @given(mutations=st.lists(st.tuples(st.sampled_from(["courses", "programmes", "postings", "fairs", "banks"]),
                                     st.integers(0, 4), _item), min_size=1, max_size=3))
 def test_generated_hostile_catalogue_files(sqlite_db, mutations):
-    from onematter.catalogue import CatalogueError, import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.db import get_engine
+    from onematter.casework.catalogue import CatalogueError, import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.config.db import get_engine
     data = sample_catalogue(TODAY)
     for name, index, item in mutations:
         items = data[name]
@@ -167,13 +168,13 @@ def test_generated_hostile_catalogue_files(sqlite_db, mutations):
 @pytest.fixture
 def sqlite_db(env, monkeypatch):
     """A migrated SQLite database for the generated cases (many examples, one database)."""
-    from onematter.db import init_db
+    from onematter.config.db import init_db
     monkeypatch.setenv("ONEMATTER_DATABASE_URL", f"sqlite:///{env / 'data' / 'hostile.db'}")
     from tests.conftest import _clear_caches
     _clear_caches()
     init_db()
-    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.db import session_scope
+    from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.config.db import session_scope
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(TODAY)))
 
@@ -237,9 +238,9 @@ def test_a_big_file_is_refused_before_it_is_parsed(db, tmp_path):
 
 def test_one_person_one_identity_whatever_the_digits(db, catalogue, session, tmp_path):
     """Arabic-Indic or full-width digits do not make a second person out of the same ID number."""
-    from onematter.cases import matter_cases, settle_application, submit_application
-    from onematter.intake import parse_intake
-    from onematter.processing import process_matter
+    from onematter.casework.applications import matter_cases, settle_application, submit_application
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.processing import process_matter
     first, _ = submit_application(session, parse_intake(_example()), actor="t")
     for case in matter_cases(session, first.id):
         process_matter(session, case.id)
@@ -253,7 +254,7 @@ def test_one_person_one_identity_whatever_the_digits(db, catalogue, session, tmp
 
 
 def test_catalogue_errors_name_their_own_path(db, tmp_path, session):
-    from onematter.catalogue import sample_catalogue
+    from onematter.casework.catalogue import sample_catalogue
     data = sample_catalogue(TODAY)
     data["courses"][2]["capacity"] = 10**30
     data["courses"][1]["code"] = "PX QC"
@@ -273,9 +274,9 @@ def test_verify_a_missing_path_or_a_directory(db, tmp_path):
 
 
 def test_a_decider_name_too_long_is_refused_the_same_on_both_databases(db, catalogue, session):
-    from onematter.cases import matter_cases, settle_application, submit_application
-    from onematter.intake import parse_intake
-    from onematter.processing import DecisionRefused, process_matter, record_decision
+    from onematter.casework.applications import matter_cases, settle_application, submit_application
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.processing import DecisionRefused, process_matter, record_decision
     app, _ = submit_application(session, parse_intake(_example()), actor="t")
     for case in matter_cases(session, app.id):
         process_matter(session, case.id)
@@ -290,9 +291,9 @@ def test_a_decider_name_too_long_is_refused_the_same_on_both_databases(db, catal
 
 
 def test_one_form_submitted_five_times_at_once_is_one_application_for_every_caller(db, catalogue):
-    from onematter.cases import submit_application
-    from onematter.db import session_scope
-    from onematter.intake import parse_intake
+    from onematter.casework.applications import submit_application
+    from onematter.config.db import session_scope
+    from onematter.casework.intake import parse_intake
     results, errors = [], []
 
     def submit():
@@ -316,7 +317,7 @@ def test_errors_never_carry_the_values_they_were_writing(db, session):
 
     from sqlalchemy.exc import IntegrityError
 
-    from onematter.privacy import safe_traceback
+    from onematter.config.privacy import safe_traceback
     number = make_id("19900101", seq="177")
     for _ in range(2):
         session.add(Person(id_number=number, name="陆建军", mobile="13905731234", birth_date=dt.date(1990, 1, 1), sex="男"))
@@ -344,7 +345,7 @@ def test_an_unreachable_database_is_one_line_and_exit_3(env, monkeypatch, tmp_pa
 def test_a_failed_write_leaves_no_truncated_pdf(tmp_path, monkeypatch):
     import os
 
-    from onematter.documents import write_atomically
+    from onematter.documents.files import write_atomically
     target = tmp_path / "03-training.pdf"
 
     def full_disk(fd):
@@ -356,8 +357,8 @@ def test_a_failed_write_leaves_no_truncated_pdf(tmp_path, monkeypatch):
 
 
 def test_status_says_when_documents_are_missing_and_resume_completes(prefect, db, catalogue, session, tmp_path):
-    from onematter.cases import submit_application
-    from onematter.intake import parse_intake
+    from onematter.casework.applications import submit_application
+    from onematter.casework.intake import parse_intake
     app, _ = submit_application(session, parse_intake(_example()), actor="t")    # a process killed right here
     code, out, _ = _run("status", app.application_no, "--json")
     body = json.loads(out)

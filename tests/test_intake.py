@@ -2,7 +2,7 @@
 
 import pytest
 
-from onematter.intake import IntakeError, parse_intake
+from onematter.casework.intake import IntakeError, parse_intake
 from tests.conftest import make_id
 
 

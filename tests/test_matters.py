@@ -4,11 +4,11 @@ import datetime as dt
 
 from sqlmodel import select
 
-from onematter.cases import matter_cases, settle_application, submit_application
-from onematter.intake import parse_intake
+from onematter.casework.applications import matter_cases, settle_application, submit_application
+from onematter.casework.intake import parse_intake
 from onematter.matters.job_push import new_matches_for
-from onematter.processing import DecisionRefused, process_matter, record_decision
-from onematter.models import (
+from onematter.casework.processing import DecisionRefused, process_matter, record_decision
+from onematter.case.models import (
     Decision, Enrolment, FairRegistration, IncentiveYear, JobSubscription, Push,
 )
 from tests.conftest import make_id

@@ -7,16 +7,17 @@ from pathlib import Path
 from onematter import matters
 from tests.conftest import REPO
 
-CORE = ["onematter/intake.py", "onematter/cases.py", "onematter/catalogue.py", "onematter/dossier.py",
-        "onematter/issuing.py", "onematter/views.py", "onematter/supervision.py", "onematter/processing.py",
-        "onematter/cli.py", "onematter/policy/__init__.py", "flows/combined_application.py", "flows/decision.py",
+CORE = ["onematter/casework/intake.py", "onematter/casework/applications.py", "onematter/casework/catalogue.py",
+        "onematter/casework/dossier.py", "onematter/casework/issuing.py", "onematter/casework/views.py",
+        "onematter/casework/board.py", "onematter/casework/processing.py", "onematter/case/lifecycle.py",
+        "onematter/cli/__init__.py", "onematter/policy/__init__.py", "flows/combined_application.py", "flows/decision.py",
         "flows/followups.py", "tasks/cases.py", "tasks/documents.py", "tasks/artifacts.py",
         "templates/form/document.html", "templates/receipt/document.html", "templates/completion/document.html",
         "templates/refusal/document.html", "templates/packet/cover.html", "templates/base.html"]
 
 
 def test_every_matter_module_is_registered_in_order():
-    modules = sorted(p.stem for p in (REPO / "onematter" / "matters").glob("*.py") if p.stem not in ("__init__", "spec"))
+    modules = sorted(p.parent.name for p in (REPO / "onematter" / "matters").glob("*/__init__.py"))
     assert sorted(matters.keys()) == modules
     assert matters.keys() == ["training", "education", "job_push", "job_fair", "employer_incentive", "startup_loan"]
 
@@ -32,8 +33,8 @@ def test_the_core_names_no_matter():
 
 
 def test_intake_catalogue_and_policy_come_from_the_registry():
-    from onematter.catalogue import CatalogueIn, sample_catalogue
-    from onematter.intake import Matters
+    from onematter.casework.catalogue import CatalogueIn, sample_catalogue
+    from onematter.casework.intake import Matters
     from onematter.policy import load_policy
     assert list(Matters.model_fields) == matters.keys()
     for spec in matters.all_specs():
@@ -46,12 +47,12 @@ def test_intake_catalogue_and_policy_come_from_the_registry():
 
 
 def test_documents_json_board_and_decisions_come_from_the_registry(session, catalogue, form):
-    from onematter.cases import matter_cases, settle_application, submit_application
-    from onematter.dossier import due_documents, kinds
-    from onematter.intake import parse_intake
-    from onematter.processing import process_matter
-    from onematter.supervision import decision_description, matter_rows
-    from onematter.views import application_view
+    from onematter.casework.applications import matter_cases, settle_application, submit_application
+    from onematter.casework.dossier import due_documents, kinds
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.processing import process_matter
+    from onematter.casework.board import decision_description, matter_rows
+    from onematter.casework.views import application_view
     from tests.conftest import make_id
 
     with open(REPO / "examples" / "startup-loan.yaml", encoding="utf-8") as fh:

@@ -16,8 +16,8 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from onematter.models import Decision, Document, MatterCase
-from onematter.serve import free_port, load_deployments
+from onematter.case.models import Decision, Document, MatterCase
+from onematter.runtime.serve import free_port, load_deployments
 from tests.conftest import REPO, TODAY
 
 ID_NUMBER, MOBILE, NAME = "330482199203151217", "13905731234", "陆建军"
@@ -347,7 +347,7 @@ def _staff_page_in_a_browser(stack, session) -> None:
         _wait(lambda: _runs(api, form_name)[0]["state"]["type"] == "CANCELLED", 60)
         assert "工作台" in _runs(api, form_name)[0]["state"]["message"]
         session.rollback()
-        from onematter.models import Application, Document
+        from onematter.case.models import Application, Document
         row = session.exec(select(Application).where(Application.application_no == no)).one()
         decision = session.exec(select(Decision).join(MatterCase, MatterCase.id == Decision.matter_case_id)
                                 .where(MatterCase.application_id == row.id)).one()

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from pypdf import PdfReader
 
-from onematter.dossier import kinds
+from onematter.casework.dossier import kinds
 
 pytestmark = pytest.mark.xdist_group("samples")     # one worker renders the samples once
 
@@ -32,7 +32,7 @@ def _flat(path: Path) -> str:
 def samples(tmp_path_factory) -> dict[str, dict[str, Path]]:
     """`onematter samples` once per test process (kept even when xdist interleaves other modules'
     tests between this module's): {case: {doc_key: path}}."""
-    from onematter.samples import render_samples
+    from onematter.casework.samples import render_samples
     root = tmp_path_factory.mktemp("samples")
     out: dict[str, dict[str, Path]] = {}
     for path in render_samples(root):

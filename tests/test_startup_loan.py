@@ -11,12 +11,12 @@ import yaml
 from pypdf import PdfReader
 from sqlmodel import select
 
-from onematter.cases import matter_cases, settle_application, submit_application
-from onematter.intake import IntakeError, parse_intake
-from onematter.issuing import issue_all
-from onematter.models import LoanClaim, LoanSubsidyYear
-from onematter.processing import DecisionRefused, process_matter, record_decision
-from onematter.views import application_view
+from onematter.casework.applications import matter_cases, settle_application, submit_application
+from onematter.casework.intake import IntakeError, parse_intake
+from onematter.casework.issuing import issue_all
+from onematter.case.models import LoanClaim, LoanSubsidyYear
+from onematter.casework.processing import DecisionRefused, process_matter, record_decision
+from onematter.casework.views import application_view
 from tests.conftest import REPO, make_id
 
 WORKED = [{"year": 2026, "months": 1, "amount_yuan": 750}, {"year": 2027, "months": 12, "amount_yuan": 9000},
@@ -134,7 +134,7 @@ def test_rejected_loan_gets_a_notice_with_the_comment(session, catalogue, loan_f
     ({"term_months": "三年"}, "matters.startup_loan.term_months"),
 ])
 def test_form_errors_name_the_field_and_store_nothing(session, catalogue, loan_form, loan, field):
-    from onematter.models import Application
+    from onematter.case.models import Application
     loan_form["matters"]["startup_loan"] |= loan
     with pytest.raises(IntakeError) as info:
         submit_application(session, parse_intake(loan_form), actor="t")

@@ -15,16 +15,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from onematter.models import Application, Event, StaffUser
+from onematter.case.models import Application, Event, StaffUser
 from tests.conftest import REPO, make_id
-from onematter.settings import local, now
+from onematter.config.settings import local, now
 
 PASSWORD = "window-pass-1"
 
 
 @pytest.fixture
 def users(session):
-    from onematter.accounts import add_user
+    from onematter.case.accounts import add_user
     add_user(session, username="wangjue", name="王珏", role="window", station="平湖市退役军人服务中心", password=PASSWORD)
     add_user(session, username="lik", name="李科长", role="supervisor", station="平湖市退役军人服务中心", password=PASSWORD)
     session.commit()
@@ -34,10 +34,10 @@ def users(session):
 def client(users, catalogue, monkeypatch):
     """A client of the staff page. Handing an application to Prefect is recorded, not run: the
     served test runs it for real."""
-    from onematter.web import routes
+    from onematter.services import handover
     from onematter.web.app import create_app
     handed: list[str] = []
-    monkeypatch.setattr(routes, "_process_if_needed", lambda app_id, no, force=False: handed.append(no))
+    monkeypatch.setattr(handover, "hand_over", lambda **kw: handed.append(kw["application_no"]))
     c = TestClient(create_app())
     c.handed = handed
     return c
@@ -90,7 +90,7 @@ def test_sign_in_throttled_and_disabled_accounts_refused(client, session):
     r = _login(client)                                   # the right password, but locked now
     assert r.status_code == 401 and "暂时锁定" in r.text
     assert _login(client, "lik").status_code == 303     # other accounts are not affected
-    from onematter.accounts import disable_user
+    from onematter.case.accounts import disable_user
     disable_user(session, "lik")
     session.commit()
     fresh = TestClient(client.app)
@@ -122,9 +122,9 @@ def test_field_errors_next_to_their_fields_with_the_values_kept(client, session)
     assert 'value="330482199203151218"' in r.text and 'value="91330482MA2B3C4D5X"' in r.text
     assert 'value="当湖街道" checked' in r.text and 'value="PX-QCWX-01" selected' in r.text
     # the same messages as `onematter apply` (one validation)
-    from onematter.forms import FormError
+    from onematter.case.forms import FormError
     from onematter.web.routes import form_to_intake
-    from onematter.intake import parse_intake
+    from onematter.casework.intake import parse_intake
     user = session.exec(select(StaffUser).where(StaffUser.username == "wangjue")).one()
     with pytest.raises(FormError) as exc:
         parse_intake(form_to_intake(_Multi(data), user)[0])
@@ -176,11 +176,11 @@ def test_roles_and_finding_cases(client, session):
 
 
 def test_verify_page_public_genuine_altered_unknown_without_personal_data(client, session, form):
-    from onematter.cases import matter_cases, settle_application, submit_application
-    from onematter.intake import parse_intake
-    from onematter.issuing import issue_all
-    from onematter.models import Document
-    from onematter.processing import process_matter
+    from onematter.casework.applications import matter_cases, settle_application, submit_application
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.issuing import issue_all
+    from onematter.case.models import Document
+    from onematter.casework.processing import process_matter
     app, _ = submit_application(session, parse_intake(form), actor="t")
     for c in matter_cases(session, app.id):
         process_matter(session, c.id)
@@ -240,11 +240,11 @@ def test_prefect_down_the_application_is_kept_and_the_page_says_so(users, catalo
     the application for the workers; a worker's attempt fails, so the page says at once that the
     processing has not finished and why, and offers to continue; the application is kept, queued
     again after a pause."""
-    from onematter import workqueue
-    from onematter.models import WorkItem
-    from onematter.serve import free_port
+    from onematter.case import workqueue
+    from onematter.case.models import WorkItem
+    from onematter.runtime.serve import free_port
     from onematter.web.app import create_app
-    from onematter.worker import process
+    from onematter.runtime.worker import process
     monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
     monkeypatch.setenv("PREFECT_CLIENT_MAX_RETRIES", "0")
     c = TestClient(create_app())
@@ -271,7 +271,7 @@ def test_prefect_down_the_application_is_kept_and_the_page_says_so(users, catalo
 def test_web_server_errors_are_logged_masked():
     import logging
 
-    from onematter.privacy import MaskingFilter
+    from onematter.config.privacy import MaskingFilter
     try:
         raise ValueError("Key (id_number)=(330482199203151217) already exists; mobile 13905731234")
     except ValueError:
@@ -287,7 +287,7 @@ def test_web_server_errors_are_logged_masked():
 def test_tasks_on_the_staff_page(client, session):
     import datetime as dt
 
-    from onematter.models import StaffTask
+    from onematter.case.models import StaffTask
     session.add(StaffTask(key="fair_outcome:t1", kind="fair_outcome", title="登记招聘会求职结果：示例", station="平湖市退役军人服务中心",
                           due_on=dt.date(2026, 12, 3), subject={}))
     session.commit()
@@ -310,9 +310,9 @@ def test_a_td_reply_through_the_sms_webhook_opts_the_veteran_out(client, session
     number, idempotently; other replies and bad calls change nothing; a later message is suppressed."""
     import datetime as dt
 
-    from onematter.models import OptOut, Person
-    from onematter.outbox import deliver_due, enqueue
-    from onematter.settings import get_settings
+    from onematter.case.models import OptOut, Person
+    from onematter.followups.outbox import deliver_due, enqueue
+    from onematter.config.settings import get_settings
     _login(client)
     assert client.post("/applications/new", data=_form(client), follow_redirects=False).status_code == 303
     reply = {"mobile": "13905731234", "text": " td "}

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from onematter.models import (Application, Document, Enrolment, Event, FairRegistration, MatterCase, Notification,
+from onematter.case.models import (Application, Document, Enrolment, Event, FairRegistration, MatterCase, Notification,
                               WorkItem)
-from onematter.serve import free_port
+from onematter.runtime.serve import free_port
 from tests.conftest import POSTGRES_URL, REPO
 from tests.test_served import _post, _runs, _wait
 
@@ -46,7 +46,7 @@ def _start_worker(env: dict, home: Path, log: Path) -> subprocess.Popen:
 
 
 def _forms(n: int) -> list[dict]:
-    from onematter.samples import sample_form
+    from onematter.casework.samples import sample_form
     forms = []
     for i in range(n):
         form = sample_form(i + 1, key=f"machines-{i}", birth="19850505")
@@ -58,13 +58,13 @@ def _forms(n: int) -> list[dict]:
 
 @pytest.mark.parametrize("db", ["postgresql"], indirect=True)
 def test_fifty_applications_on_two_machines_and_a_killed_worker(db, env, session, tmp_path):
-    from onematter.catalogue import import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.cases import submit_application
-    from onematter.db import session_scope
-    from onematter.intake import parse_intake
-    from onematter.settings import today
-    from onematter.submission import submit_to_queue
-    from onematter.verification import verify_pdf
+    from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.casework.applications import submit_application
+    from onematter.config.db import session_scope
+    from onematter.casework.intake import parse_intake
+    from onematter.config.settings import today
+    from onematter.services.handover import submit_to_queue
+    from onematter.documents.verification import verify_pdf
     data = sample_catalogue(today())
     next(c for c in data["courses"] if c["code"] == "PX-QCWX-01")["capacity"] = COURSE_SEATS
     next(f for f in data["fairs"] if f["code"] == "ZP-01")["capacity_offline"] = FAIR_SEATS

@@ -8,9 +8,12 @@ import importlib
 import pkgutil
 from functools import lru_cache
 
-from onematter.matters.spec import MatterSpec
+from pydantic import ValidationError
 
-__all__ = ["MatterSpec", "all_specs", "spec", "keys", "deciding", "UnknownMatter"]
+from onematter.matters.spec import MatterSpec
+from onematter.policy import Policy, PolicyError
+
+__all__ = ["MatterSpec", "all_specs", "spec", "keys", "deciding", "UnknownMatter", "check_policy"]
 
 
 class UnknownMatter(KeyError):
@@ -64,3 +67,17 @@ def spec(key: str) -> MatterSpec:
 def deciding() -> list[MatterSpec]:
     """Matters that wait for a supervisor's decision."""
     return [s for s in all_specs() if s.decision is not None]
+
+
+def check_policy(policy: Policy) -> Policy:
+    """Every registered matter finds what it needs in the policy (its deadline, its block, valid):
+    a clear error naming the file and the block, else the policy."""
+    for s in all_specs():
+        if s.key not in policy.deadlines_working_days:
+            raise PolicyError(f"{policy._source}: deadlines_working_days 缺少事项 {s.key}")
+        if s.policy_block:
+            try:
+                s.policy(policy)
+            except ValidationError as exc:
+                raise PolicyError(f"{policy._source}: 政策数据 {s.policy_block} 有误：{exc}") from None
+    return policy

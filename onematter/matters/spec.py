@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from onematter.models import Application, MatterCase, Person
+    from onematter.case.models import Application, MatterCase, Person
     from onematter.policy import Policy
     from onematter.rules import Outcome
 
@@ -28,7 +28,7 @@ class DocumentKind:
     title: str
     template: str
     due_in: frozenset[str]
-    context: Callable[["Session", "MatterCase"], dict] | None = None   # what the template needs
+    context: Callable[["Session", "MatterCase", dict], dict] | None = None   # (session, case, matter view): what the template needs
     qr: bool = False
     dated_by_decision: bool = False   # issued on the supervisor's decision date
     official: bool = False            # a 通知书/告知书: official typography and a 文号
@@ -100,7 +100,7 @@ class MatterSpec:
     form_partial: str                           # the form's cell for this matter
     documents: tuple[DocumentKind, ...] = ()
     refusal_number: int | None = None           # document number of its 不予受理告知书
-    refusal_context: Callable[["Session", "MatterCase"], dict] | None = None   # extra keys on its refusal
+    refusal_context: Callable[["Session", "MatterCase", dict], dict] | None = None   # extra keys on its refusal
     refusal_subject: Callable[["MatterCase"], list[dict]] | None = None       # [{label, value}] rows
     refusal_advice: str = "如条件发生变化，可到受理窗口重新申请。"          # what the person can do next
     addressee: Callable[["MatterCase"], dict] | None = None   # {name, copy}: a notice not addressed to the applicant

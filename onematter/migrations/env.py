@@ -2,7 +2,7 @@ from alembic import context
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import onematter.models  # noqa: F401  (registers the tables)
+import onematter.case.models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata
 engine = context.config.attributes["engine"]

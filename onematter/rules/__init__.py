@@ -32,3 +32,6 @@ def education_rank(level: str) -> int:
     """初中 0 … 硕士及以上 5; 高中 and 中专 rank equal (both are upper-secondary)."""
     rank = EDUCATION_LEVELS.index(level)
     return rank - 1 if rank >= 2 else rank
+
+
+SOLDIER_CATEGORIES = ("义务兵", "军士")      # 退役士兵: conscripts and NCOs

@@ -16,8 +16,10 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from onematter import matters
-from onematter.settings import get_settings, local, today
-from onematter.web.app import FAILED, _page, check_csrf, csrf_token, current_user, start_in_background, supervisor
+from onematter.config.settings import get_settings, local, today
+from onematter.casework.progress import progress
+from onematter.web.deps import check_csrf, csrf_token, current_user, supervisor
+from onematter.web.deps import page as _page
 
 SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -39,8 +41,8 @@ def register(app: FastAPI) -> None:
 
     @app.post("/login", response_class=HTMLResponse)
     async def login(request: Request):
-        from onematter.accounts import authenticate
-        from onematter.db import session_scope
+        from onematter.case.accounts import authenticate
+        from onematter.config.db import session_scope
         form = await request.form()
         nxt = _safe_next(str(form.get("next") or "/"))
         username = str(form.get("username") or "")[:32]
@@ -74,10 +76,10 @@ def register(app: FastAPI) -> None:
 
     @app.post("/applications/new", response_class=HTMLResponse)
     async def submit(request: Request, user=Depends(current_user)):
-        from onematter.cases import OpenApplicationExists, submit_application
-        from onematter.db import session_scope
-        from onematter.forms import FormError
-        from onematter.intake import parse_intake
+        from onematter.case.forms import FormError
+        from onematter.case.lifecycle import OpenApplicationExists
+        from onematter.casework.intake import parse_intake
+        from onematter.services import applications
         form = await request.form()
         data, values = form_to_intake(form, user)
         if not _csrf_ok(request, form):
@@ -85,22 +87,19 @@ def register(app: FastAPI) -> None:
                               status=400)
         try:
             intake = parse_intake(data)
-            with session_scope() as s:
-                app_row, _created = submit_application(s, intake, actor=f"web:{user.username}")
-                app_id, no = app_row.id, app_row.application_no
+            done = applications.apply(intake=intake, actor=f"web:{user.username}", wait=False, background=True)
         except FormError as exc:
             return _form_page(request, values, exc.fields, status=422)
         except OpenApplicationExists as exc:
             return _form_page(request, values, {"form": f"未受理：该申请人已有一件未办结的联办申请 {exc.application_no}，"
                                                         f"办结后才能再次申请。", "open": exc.application_no}, status=409)
-        _process_if_needed(app_id, no)
-        return RedirectResponse(f"/applications/{no}", status_code=303)
+        return RedirectResponse(f"/applications/{done['application_no']}", status_code=303)
 
     @app.post("/persons/lookup")
     async def lookup(request: Request, user=Depends(current_user)):
         """A returning person's last details, for the form (POST: the ID number stays out of URLs and logs)."""
-        from onematter.db import session_scope
-        from onematter.models import Application, Person
+        from onematter.config.db import session_scope
+        from onematter.case.models import Application, Person
         body = await request.json()
         if request.headers.get("x-csrf-token") != request.session.get("csrf"):
             raise HTTPException(400, "安全校验未通过，请刷新页面")
@@ -130,13 +129,13 @@ def register(app: FastAPI) -> None:
 
     @app.post("/applications/{no}/resume", dependencies=[Depends(check_csrf)])
     def resume(no: str, user=Depends(current_user)):
-        from onematter.cases import get_application
-        from onematter.db import session_scope
-        with session_scope(readonly=True) as s:
-            app_row = _get(s, get_application, no)
-            app_id, app_no = app_row.id, app_row.application_no
-        _process_if_needed(app_id, app_no, force=True)
-        return RedirectResponse(f"/applications/{app_no}", status_code=303)
+        from onematter.case.lifecycle import NotFound
+        from onematter.services import applications
+        try:
+            done = applications.resume(application_no=no[:40], wait=False, background=True, force=True)
+        except NotFound:
+            raise HTTPException(404, f"找不到联办申请 {no[:40]}") from None
+        return RedirectResponse(f"/applications/{done['application_no']}", status_code=303)
 
     @app.get("/applications/{no}/print", response_class=HTMLResponse)
     def print_packet(request: Request, no: str, user=Depends(current_user)):
@@ -160,27 +159,21 @@ def register(app: FastAPI) -> None:
 
     @app.post("/decisions/{no}/{matter}", dependencies=[Depends(check_csrf)])
     async def decide(request: Request, no: str, matter: str, user=Depends(supervisor)):
-        from onematter.cases import NotFound
-        from onematter.db import session_scope
-        from onematter.embedded import served
-        from onematter.processing import DecisionRefused, record_decision
+        from onematter.case.lifecycle import NotFound
+        from onematter.casework.processing import DecisionRefused
+        from onematter.services import decisions
         form = await request.form()
         verdict = form.get("decision")
         if verdict not in ("approve", "reject"):
             return _decisions_error(request, "请选择“确认”或“不予确认”")
         try:
-            with session_scope() as s:
-                app_row = record_decision(s, no, matter=matter, approve=verdict == "approve", by=user.name,
-                                          comment=str(form.get("comment") or "").strip() or None, source="web")
-                app_id, app_no = app_row.id, app_row.application_no
+            done = decisions.decide(application_no=no, matter=matter, approve=verdict == "approve", by=user.name,
+                                    comment=str(form.get("comment") or "").strip() or None, source="web",
+                                    background=True)
         except (DecisionRefused, NotFound, matters.UnknownMatter) as exc:
             return _decisions_error(request, str(exc) if not isinstance(exc, matters.UnknownMatter)
                                     else f"不认识的事项 {matter}")
-        from onematter.submission import run_documents_flow, void_open_decision_runs
-        if served():
-            start_in_background(lambda: void_open_decision_runs(app_no, matter, user.name, via="工作台"))
-        start_in_background(run_documents_flow, app_id, application_no=app_no)
-        return RedirectResponse(f"/applications/{app_no}", status_code=303)
+        return RedirectResponse(f"/applications/{done['application_no']}", status_code=303)
 
     # ---------------------------------------------------------------- staff tasks
 
@@ -190,8 +183,8 @@ def register(app: FastAPI) -> None:
 
     @app.post("/tasks/{task_id}", dependencies=[Depends(check_csrf)])
     async def task_done(request: Request, task_id: str, user=Depends(current_user)):
-        from onematter.db import session_scope
-        from onematter.staff_tasks import TaskRefused, complete_task
+        from onematter.config.db import session_scope
+        from onematter.casework.staff_tasks import TaskRefused, complete_task
         form = await request.form()
         try:
             with session_scope() as s:
@@ -217,8 +210,8 @@ def register(app: FastAPI) -> None:
 
     @app.get("/verify", response_class=HTMLResponse)
     def verify_page(request: Request, no: str = "", code: str = ""):
-        from onematter.db import session_scope
-        from onematter.verification import verify_code
+        from onematter.config.db import session_scope
+        from onematter.documents.verification import verify_code
         answer = None
         if no:
             with session_scope(readonly=True) as s:
@@ -227,8 +220,8 @@ def register(app: FastAPI) -> None:
 
     @app.post("/verify", response_class=HTMLResponse)
     async def verify_upload(request: Request):
-        from onematter.db import session_scope
-        from onematter.verification import verify_pdf
+        from onematter.config.db import session_scope
+        from onematter.documents.verification import verify_pdf
         form = await request.form()
         upload = form.get("file")
         answer = {"result": "unknown", "message": "请选择要核验的 PDF 文件"}
@@ -255,8 +248,8 @@ def register(app: FastAPI) -> None:
         number out of further messages; anything else is acknowledged and ignored."""
         import hmac
 
-        from onematter.db import session_scope
-        from onematter.outbox import OPT_OUT_WORDS, opt_out_mobile
+        from onematter.config.db import session_scope
+        from onematter.followups.outbox import OPT_OUT_WORDS, opt_out_mobile
         token = get_settings().sms_inbound_token
         if not token:
             raise HTTPException(404)
@@ -294,7 +287,7 @@ def _csrf_ok(request: Request, form) -> bool:
 
 
 def _get(session, getter, no: str):
-    from onematter.cases import NotFound
+    from onematter.case.lifecycle import NotFound
     try:
         return getter(session, no[:40])
     except NotFound:
@@ -303,8 +296,8 @@ def _get(session, getter, no: str):
 
 def _public(session, result: dict) -> dict:
     """What /verify shows of a file's verification: the verdict, the title and the date only."""
-    from onematter.models import Document
-    from onematter.verification import verify_code
+    from onematter.case.models import Document
+    from onematter.documents.verification import verify_code
     if result["result"] == "genuine" or (result["result"] == "altered" and result.get("document_no")):
         doc = session.exec(select(Document).where(Document.document_no == result["document_no"])).first()
         if doc is not None:
@@ -314,25 +307,6 @@ def _public(session, result: dict) -> dict:
                                     f"可能已被修改，请以原件为准")
             return shown
     return {"result": "unknown", "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}
-
-
-def _process_if_needed(app_id: uuid.UUID, no: str, force: bool = False) -> None:
-    """Hand the application to Prefect unless it is done: the workers' queue on a served stack
-    (the page does not wait; it polls), else the flow in a background thread."""
-    from onematter.cases import STUCK_STATUSES
-    from onematter.db import session_scope
-    from onematter.dossier import missing_documents
-    from onematter.embedded import served
-    from onematter.models import Application
-    from onematter.submission import run_application_flow, submit_to_queue
-    with session_scope(readonly=True) as s:
-        app_row = s.get(Application, app_id)
-        needed = app_row.status in STUCK_STATUSES or bool(missing_documents(s, app_row))
-    if needed or force:
-        if served():
-            submit_to_queue(app_id, wait=False)        # a row: the warm workers take it at once
-        else:
-            start_in_background(run_application_flow, app_id, application_no=no)
 
 
 def form_to_intake(form, user) -> tuple[dict, dict]:
@@ -388,8 +362,8 @@ def _form_page(request: Request, values: dict, errors: dict, status: int = 200) 
 def catalogue_choices() -> dict[str, list[dict]]:
     """What the form offers: courses not yet started with seats left, programmes whose window is
     open today, fairs not yet started with room per mode, the partner banks."""
-    from onematter.db import session_scope
-    from onematter.models import Bank, Course, Enrolment, Fair, FairRegistration, Programme
+    from onematter.config.db import session_scope
+    from onematter.case.models import Bank, Course, Enrolment, Fair, FairRegistration, Programme
     day = today()
     with session_scope(readonly=True) as s:
         enrolled = dict(s.exec(select(Enrolment.course_id, func.count()).where(Enrolment.status == "enrolled")
@@ -420,14 +394,15 @@ def catalogue_choices() -> dict[str, list[dict]]:
 
 
 def case_context(no: str) -> dict:
-    from onematter.cases import get_application, matter_cases, STUCK_STATUSES
-    from onematter.db import session_scope
-    from onematter.dossier import APPLICATION_STATUS_LABELS, missing_documents, packet_key, kind
-    from onematter.models import Decision, Event, Person, StaffUser, WorkItem
+    from onematter.case.lifecycle import get_application
+    from onematter.casework.applications import matter_cases
+    from onematter.config.db import session_scope
+    from onematter.casework.dossier import APPLICATION_STATUS_LABELS, packet_key, kind
+    from onematter.case.models import Decision, Event, Person, StaffUser
     from onematter.policy import load_policy
     from onematter.rules.identity import mask_id
     from onematter.rules.workdays import working_days_between
-    from onematter.views import application_view
+    from onematter.casework.views import application_view
     policy = load_policy()
     day = today()
     with session_scope(readonly=True) as s:
@@ -436,16 +411,13 @@ def case_context(no: str) -> dict:
         person = s.get(Person, app_row.person_id)
         cases = {c.matter: c for c in matter_cases(s, app_row.id)}
         events = s.exec(select(Event).where(Event.application_id == app_row.id).order_by(Event.at, Event.id)).all()
-        missing = missing_documents(s, app_row)
+        state = progress(s, app_row)
+        missing = state.missing
         decisions = {c.matter: s.exec(select(Decision).where(Decision.matter_case_id == c.id)).first()
                      for c in cases.values()}
         pkey = packet_key(app_row)
         done = not missing and app_row.status in ("completed", "awaiting_decision")
-        item = s.exec(select(WorkItem).where(WorkItem.application_id == app_row.id)).first()
-        failed = FAILED.get(app_row.application_no, "") or (item.last_error or "" if item else "")
-        unfinished = app_row.status in STUCK_STATUSES or bool(missing)
-        stuck = unfinished and (bool(failed) or
-                                (dt.datetime.now(dt.timezone.utc) - local(app_row.submitted_at)).total_seconds() > 60)
+        failed, unfinished, stuck = state.failed, state.unfinished, state.stuck
         run_ids = [e.flow_run_id for e in events if e.flow_run_id]
         staff = {u.username: u.name for u in s.exec(select(StaffUser)).all()}
         rows = []
@@ -488,7 +460,7 @@ def _actor(actor: str, staff: dict[str, str]) -> str:
 
 
 def _event_text(e) -> str:
-    from onematter.dossier import APPLICATION_STATUS_LABELS
+    from onematter.casework.dossier import APPLICATION_STATUS_LABELS
     if e.entity == "application":
         label = APPLICATION_STATUS_LABELS.get(e.to_status, e.to_status)
         return f"联办申请：{label}" + (f"（{e.note}）" if e.note else "")
@@ -507,9 +479,9 @@ def _run_url(run_id: str) -> str:
 
 
 def list_context(f: dict) -> dict:
-    from onematter.db import session_scope
-    from onematter.dossier import APPLICATION_STATUS_LABELS
-    from onematter.models import Application, MatterCase, Person
+    from onematter.config.db import session_scope
+    from onematter.casework.dossier import APPLICATION_STATUS_LABELS
+    from onematter.case.models import Application, MatterCase, Person
     from onematter.policy import load_policy
     from onematter.rules.identity import mask_id
     query = select(Application, Person).join(Person, Person.id == Application.person_id)
@@ -556,9 +528,9 @@ def list_context(f: dict) -> dict:
 
 
 def tasks_context(station: str) -> dict:
-    from onematter.db import session_scope
-    from onematter.models import Application, StaffTask
-    from onematter.staff_tasks import RESULTS
+    from onematter.config.db import session_scope
+    from onematter.case.models import Application, StaffTask
+    from onematter.casework.staff_tasks import RESULTS
     with session_scope(readonly=True) as s:
         query = select(StaffTask).where(StaffTask.status == "open").order_by(StaffTask.due_on)
         if station != "全部":
@@ -574,8 +546,8 @@ def tasks_context(station: str) -> dict:
 
 
 def decision_queue() -> list[dict]:
-    from onematter.db import session_scope
-    from onematter.models import Application, MatterCase, Person
+    from onematter.config.db import session_scope
+    from onematter.case.models import Application, MatterCase, Person
     out = []
     with session_scope(readonly=True) as s:
         for spec in matters.deciding():

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from prefect.flows import load_flow_from_entrypoint
 
-from onematter.serve import DEPLOYMENTS_FILE, load_deployments, runner_deployments
+from onematter.runtime.serve import load_deployments, runner_deployments
 from tests.conftest import REPO
 
 SPECS = load_deployments()
@@ -34,7 +34,7 @@ def test_every_deployment_has_a_sample_and_a_known_name():
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s["name"] for s in SPECS])
 def test_entrypoint_loads_and_parameters_validate(spec):
-    flow = load_flow_from_entrypoint(str(REPO / spec["entrypoint"]))
+    flow = load_flow_from_entrypoint(spec["entrypoint"])
     assert spec["enforce_parameter_schema"] is True
     params = {**(spec.get("parameters") or {}), **SAMPLE_PARAMETERS[spec["name"]]}
     flow.validate_parameters(params)
@@ -46,13 +46,13 @@ def test_entrypoint_loads_and_parameters_validate(spec):
 
 def test_parameters_carry_no_personal_data_fields():
     for spec in SPECS:
-        flow = load_flow_from_entrypoint(str(REPO / spec["entrypoint"]))
+        flow = load_flow_from_entrypoint(spec["entrypoint"])
         names = set(flow.parameters.properties)
         assert not names & {"name", "id_number", "mobile", "applicant", "form"}, spec["name"]
 
 
 def test_runner_deployments_build_with_enforced_schema():
-    deployments = runner_deployments(DEPLOYMENTS_FILE)
+    deployments = runner_deployments()
     assert all(d.enforce_parameter_schema for d in deployments)
     watch = next(d for d in deployments if d.name == "deadline-watch")
     assert watch.schedules and str(watch.schedules[0].schedule.timezone) == "Asia/Shanghai"

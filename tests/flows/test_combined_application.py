@@ -6,13 +6,13 @@ import io
 from pypdf import PdfReader
 from sqlmodel import select
 
-from flows.combined_application import combined_application
-from flows.decision import issue_documents_flow
-from onematter.cases import submit_application
-from onematter.intake import parse_intake
-from onematter.processing import record_decision
-from onematter.models import Application, Document, Enrolment, Event, FairRegistration, Push
-from onematter.views import application_view
+from onematter.flows.combined_application import combined_application
+from onematter.flows.decision import issue_documents_flow
+from onematter.casework.applications import submit_application
+from onematter.casework.intake import parse_intake
+from onematter.casework.processing import record_decision
+from onematter.case.models import Application, Document, Enrolment, Event, FairRegistration, Push
+from onematter.casework.views import application_view
 
 
 def _text(path) -> str:

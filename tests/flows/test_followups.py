@@ -4,11 +4,11 @@ import asyncio
 
 from sqlmodel import select
 
-from flows.followups import deadline_watch
-from onematter.cases import matter_cases, settle_application, submit_application
-from onematter.intake import parse_intake
-from onematter.processing import process_matter
-from onematter.models import Event, MatterCase, Notification
+from onematter.flows.followups import deadline_watch
+from onematter.casework.applications import matter_cases, settle_application, submit_application
+from onematter.casework.intake import parse_intake
+from onematter.casework.processing import process_matter
+from onematter.case.models import Event, MatterCase, Notification
 
 
 def _pending_incentive(session, form):
@@ -22,7 +22,7 @@ def _pending_incentive(session, form):
 
 
 def test_reminder_then_escalation_each_once(prefect, session, catalogue, form, monkeypatch):
-    from onematter.settings import get_settings
+    from onematter.config.settings import get_settings
     app = _pending_incentive(session, form)
     case = session.exec(select(MatterCase)).one()
     assert case.deadline.isoformat() == "2026-12-14"       # 10 working days from Monday 2026-11-30
@@ -49,9 +49,9 @@ def test_the_sweeper_takes_up_what_stopped_and_leaves_what_just_started(prefect,
     was submitted a minute ago (its run may be under way): the sweeper finishes the first only."""
     import datetime as dt
 
-    from flows.followups import sweep_stuck
-    from onematter.models import Application, Document
-    from onematter.settings import now
+    from onematter.flows.followups import sweep_stuck
+    from onematter.case.models import Application, Document
+    from onematter.config.settings import now
     from tests.conftest import make_id
     stopped, _ = submit_application(session, parse_intake(form), actor="t")
     stopped.submitted_at = now() - dt.timedelta(minutes=20)
@@ -73,9 +73,9 @@ def test_the_sweeper_takes_up_what_stopped_and_leaves_what_just_started(prefect,
 def test_job_digest_flow_shows_progress_and_counts_only(prefect, session, catalogue, form, monkeypatch):
     from prefect.client.orchestration import get_client
 
-    from flows.followups import job_digest
-    from onematter.catalogue import import_catalogue, parse_catalogue
-    from onematter.models import JobSubscription
+    from onematter.flows.followups import job_digest
+    from onematter.casework.catalogue import import_catalogue, parse_catalogue
+    from onematter.case.models import JobSubscription
     form["matters"] = {"job_push": {}}
     app, _ = submit_application(session, parse_intake(form), actor="t")
     for c in matter_cases(session, app.id):

@@ -20,7 +20,7 @@ def test_old_runs_go_and_recent_ones_stay(prefect):
     from prefect.server.services.db_vacuum import vacuum_old_flow_runs
     from prefect.settings import get_current_settings
 
-    from onematter.serve import RUN_RETENTION_DAYS, server_env
+    from onematter.runtime.serve import RUN_RETENTION_DAYS, server_env
     env = server_env(4200)
     assert env["PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED"] == "events,flow_runs"
     from prefect.settings import PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD, temporary_settings

@@ -6,13 +6,17 @@ import pytest
 
 from onematter import matters
 from onematter.policy import load_policy
-from onematter.rules import matters as r
+from onematter.matters.education import rules as education_rules
+from onematter.matters.employer_incentive import rules as incentive
+from onematter.matters.job_fair import rules as fair
+from onematter.matters.job_push import rules as push
+from onematter.matters.training import rules as training
 
 T = dt.date(2026, 11, 30)
 
 
 def test_incentive_worked_example_from_the_handbook():
-    schedule = r.incentive_schedule(rate_yuan=9000, start=dt.date(2026, 4, 1), contract_end=dt.date(2031, 1, 1))
+    schedule = incentive.incentive_schedule(rate_yuan=9000, start=dt.date(2026, 4, 1), contract_end=dt.date(2031, 1, 1))
     assert schedule == [
         {"year": 2026, "months": 9, "amount_yuan": 6750},
         {"year": 2027, "months": 12, "amount_yuan": 9000},
@@ -23,11 +27,11 @@ def test_incentive_worked_example_from_the_handbook():
 
 
 def test_incentive_stops_at_the_contracts_last_month_and_rounds_half_up():
-    schedule = r.incentive_schedule(rate_yuan=7000, start=dt.date(2026, 11, 1), contract_end=dt.date(2027, 12, 15))
+    schedule = incentive.incentive_schedule(rate_yuan=7000, start=dt.date(2026, 11, 1), contract_end=dt.date(2027, 12, 15))
     # 2026: 2 months × 7000/12 = 1166.67 → 1167; 2027: 12 months → 7000 (contract ends in Dec 2027)
     assert schedule == [{"year": 2026, "months": 2, "amount_yuan": 1167},
                         {"year": 2027, "months": 12, "amount_yuan": 7000}]
-    half = r.incentive_schedule(rate_yuan=6006, start=dt.date(2026, 12, 1), contract_end=dt.date(2026, 12, 31))
+    half = incentive.incentive_schedule(rate_yuan=6006, start=dt.date(2026, 12, 1), contract_end=dt.date(2026, 12, 31))
     assert half == [{"year": 2026, "months": 1, "amount_yuan": 501}]   # 500.5 → 501
 
 
@@ -36,7 +40,7 @@ def _incentive(**kw):
                 contract_end=dt.date(2027, 3, 31), social_insurance_start=dt.date(2026, 5, 1),
                 employer_code="91330482MA2B3C4D5Y", today=T,
                 policy=matters.spec("employer_incentive").policy(load_policy()))
-    return r.assess_incentive(**{**args, **kw})
+    return incentive.assess_incentive(**{**args, **kw})
 
 
 def test_incentive_window_starts_when_both_conditions_hold():
@@ -66,12 +70,12 @@ def test_incentive_refusals_carry_reason_and_citation(kw, code):
 
 def test_training_seats_waitlist_and_closing():
     args = dict(start=T + dt.timedelta(days=5), capacity=2, overlapping=False, today=T, citation="c")
-    assert r.assess_training(enrolled=1, waitlisted=0, **args).status == "enrolled"
-    full = r.assess_training(enrolled=2, waitlisted=3, **args)
+    assert training.assess_training(enrolled=1, waitlisted=0, **args).status == "enrolled"
+    full = training.assess_training(enrolled=2, waitlisted=3, **args)
     assert (full.status, full.details["waitlist_position"]) == ("waitlisted", 4)
-    closed = r.assess_training(**{**args, "start": T}, enrolled=0, waitlisted=0)
+    closed = training.assess_training(**{**args, "start": T}, enrolled=0, waitlisted=0)
     assert (closed.status, closed.reason_code) == ("refused", "enrolment_closed")
-    overlap = r.assess_training(**{**args, "overlapping": True}, enrolled=0, waitlisted=0)
+    overlap = training.assess_training(**{**args, "overlapping": True}, enrolled=0, waitlisted=0)
     assert overlap.reason_code == "overlapping_enrolment"
 
 
@@ -86,7 +90,7 @@ def test_training_seats_waitlist_and_closing():
     ("军士", "本科", "本科", "already_holds_level"),
 ])
 def test_education_eligibility(category, education, level, code):
-    outcome = r.assess_education(category=category, education=education, level=level,
+    outcome = education_rules.assess_education(category=category, education=education, level=level,
                                  opens=T - dt.timedelta(days=1), closes=T, today=T, citation="c")
     assert outcome.reason_code == code
     assert outcome.status == ("registered" if code is None else "refused")
@@ -94,14 +98,14 @@ def test_education_eligibility(category, education, level, code):
 
 def test_education_window():
     args = dict(category="军士", education="高中", level="大专", today=T, citation="c")
-    assert r.assess_education(opens=T + dt.timedelta(days=1), closes=T + dt.timedelta(days=9), **args).reason_code == "window_not_open"
-    assert r.assess_education(opens=T - dt.timedelta(days=9), closes=T - dt.timedelta(days=1), **args).reason_code == "window_closed"
+    assert education_rules.assess_education(opens=T + dt.timedelta(days=1), closes=T + dt.timedelta(days=9), **args).reason_code == "window_not_open"
+    assert education_rules.assess_education(opens=T - dt.timedelta(days=9), closes=T - dt.timedelta(days=1), **args).reason_code == "window_closed"
 
 
 def _p(code, **kw):
     base = dict(code=code, category="制造", town="当湖街道", salary_max=8000, education_min="高中",
                 veteran_preferred=False, valid_until=T + dt.timedelta(days=10))
-    return r.PostingView(**{**base, **kw})
+    return push.PostingView(**{**base, **kw})
 
 
 def test_job_matching_filters_and_ranking():
@@ -115,23 +119,23 @@ def test_job_matching_filters_and_ranking():
         _p("G", education_min="本科"),                  # education too low
         _p("H", valid_until=T - dt.timedelta(days=1)),  # expired
     ]
-    found = r.match_postings(postings, education="大专", categories=["制造"], towns=["当湖街道"],
+    found = push.match_postings(postings, education="大专", categories=["制造"], towns=["当湖街道"],
                              min_salary=6000, today=T, limit=10)
     assert [p.code for p in found] == ["B", "C", "A"]
-    assert [p.code for p in r.match_postings(postings, education="大专", categories=[], towns=[],
+    assert [p.code for p in push.match_postings(postings, education="大专", categories=[], towns=[],
                                              min_salary=None, today=T, limit=2)] == ["B", "C"]
 
 
 def test_fair_choice():
     now = dt.datetime(2026, 11, 30, 10, tzinfo=dt.timezone.utc)
-    fairs = [r.FairView("F1", now + dt.timedelta(days=1), 1, 1, 0),
-             r.FairView("F2", now + dt.timedelta(days=3), 5, 0, 0),
-             r.FairView("F0", now - dt.timedelta(hours=1), 5, 0, 0)]
-    outcome, code = r.assess_fair(fairs, requested=None, now=now, citation="c")
+    fairs = [fair.FairView("F1", now + dt.timedelta(days=1), 1, 1, 0),
+             fair.FairView("F2", now + dt.timedelta(days=3), 5, 0, 0),
+             fair.FairView("F0", now - dt.timedelta(hours=1), 5, 0, 0)]
+    outcome, code = fair.assess_fair(fairs, requested=None, now=now, citation="c")
     assert (outcome.status, code) == ("registered", "F2")          # next upcoming fair with room
-    outcome, code = r.assess_fair(fairs, requested="F1", now=now, citation="c")
+    outcome, code = fair.assess_fair(fairs, requested="F1", now=now, citation="c")
     assert (outcome.status, outcome.details["waitlist_position"], code) == ("waitlisted", 1, "F1")
-    outcome, code = r.assess_fair(fairs, requested="F0", now=now, citation="c")
+    outcome, code = fair.assess_fair(fairs, requested="F0", now=now, citation="c")
     assert outcome.reason_code == "fair_started"
-    outcome, _ = r.assess_fair([fairs[2]], requested=None, now=now, citation="c")
+    outcome, _ = fair.assess_fair([fairs[2]], requested=None, now=now, citation="c")
     assert outcome.reason_code == "no_upcoming_fair"

@@ -7,7 +7,7 @@ import pytest
 
 from onematter import matters
 from onematter.policy import load_policy
-from onematter.rules import matters as r
+from onematter.matters.startup_loan import rules as r
 
 
 def test_subsidy_worked_example_from_the_handbook():

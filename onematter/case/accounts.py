@@ -1,0 +1,100 @@
+"""Staff accounts: window clerks and supervisors who sign in to the staff page.
+
+Passwords are hashed with argon2id by pwdlib (a maintained library); a wrong password counts
+against the account, and after `MAX_FAILURES` in a row the account is locked for `LOCK_MINUTES`
+(throttling a guesser without locking a clerk out for the day). Disabled accounts cannot sign in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+
+from sqlmodel import Session, select
+
+from onematter.case.forms import clean_text
+from onematter.case.models import StaffUser
+from onematter.config.settings import now
+
+ROLES = {"window": "窗口人员", "supervisor": "审核人员"}
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
+MIN_PASSWORD = 8
+
+
+class AccountError(ValueError):
+    """A refused account operation, in Chinese, naming the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@lru_cache(maxsize=1)
+def _hasher():
+    from pwdlib import PasswordHash
+    return PasswordHash.recommended()
+
+
+def add_user(session: Session, *, username: str, name: str, role: str, station: str, password: str) -> StaffUser:
+    username = (username or "").strip().lower()
+    if not USERNAME.match(username):
+        raise AccountError("username", "用户名须为2～32位小写字母、数字或 _ . -，以字母开头")
+    if session.exec(select(StaffUser).where(StaffUser.username == username)).first():
+        raise AccountError("username", f"用户名 {username} 已存在")
+    try:
+        name, station = clean_text(name or ""), clean_text(station or "")
+    except ValueError as exc:
+        raise AccountError("name", f"姓名或网点{exc}") from None
+    if not 1 <= len(name) <= 30:
+        raise AccountError("name", "姓名须为1～30个字符")
+    if not 1 <= len(station) <= 60:
+        raise AccountError("station", "网点须为1～60个字符")
+    if role not in ROLES:
+        raise AccountError("role", "角色须为 window（窗口人员）或 supervisor（审核人员）")
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError("password", f"密码至少{MIN_PASSWORD}位")
+    user = StaffUser(username=username, name=name, role=role, station=station,
+                     password_hash=_hasher().hash(password))
+    session.add(user)
+    session.flush()
+    return user
+
+
+def disable_user(session: Session, username: str) -> StaffUser:
+    user = session.exec(select(StaffUser).where(StaffUser.username == username.strip().lower())).first()
+    if user is None:
+        raise AccountError("username", f"用户名 {username} 不存在")
+    user.active = False
+    session.add(user)
+    return user
+
+
+def authenticate(session: Session, username: str, password: str) -> tuple[StaffUser | None, str]:
+    """(the account, "") or (None, why) — the reason does not say which part was wrong. Returns
+    rather than raises so that the caller commits the failure count."""
+    user = session.exec(select(StaffUser).where(StaffUser.username == (username or "").strip().lower())).first()
+    current = now()
+    if user is None:
+        _hasher().hash(password or "x")          # same cost as a real check: no timing hint
+        return None, "用户名或密码不正确"
+    if user.locked_until and _aware(user.locked_until) > current:
+        minutes = max(1, int((_aware(user.locked_until) - current).total_seconds() // 60) + 1)
+        return None, f"连续登录失败次数过多，账号已暂时锁定，请{minutes}分钟后再试"
+    if not _hasher().verify(password or "", user.password_hash):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until, user.failed_logins = current + dt.timedelta(minutes=LOCK_MINUTES), 0
+        session.add(user)
+        return None, "用户名或密码不正确"
+    if not user.active:
+        return None, "该账号已停用，请联系管理员"
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, current
+    session.add(user)
+    return user, ""
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    from onematter.config.settings import local
+    return local(value)

@@ -1,0 +1,275 @@
+"""Which documents an application is due, their contexts, and issuing them (rows + files)."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from onematter.documents import render as docs
+from onematter import matters
+from onematter.casework.applications import matter_cases
+from onematter.casework.dossier import APPLICATION_STATUS_LABELS, document_path, due_documents, kind, packet_key
+from onematter.case.models import Application, Decision, Document, MatterCase, NoticeNumber, Person
+from onematter.policy import load_policy
+from onematter.rules.identity import mask_id
+from onematter.config.settings import get_settings, local
+
+def matter_view(case: MatterCase, application_no: str | None = None) -> dict:
+    """A matter as documents print it. With the application number: the number of the notice its
+    "no" is due (不予受理告知书 or 审核不予确认通知书), and that notice's title."""
+    from onematter.casework.dossier import refusal_key
+    spec = matters.spec(case.matter)
+    view = {"matter": case.matter, "title": spec.title, "status": case.status,
+            "status_label": spec.label(case.status), "reason_code": case.reason_code,
+            "reason": case.reason, "rule": case.rule, "deadline": case.deadline.isoformat()}
+    if application_no is not None:
+        key = refusal_key(case)
+        view["notice_no"] = f"{application_no}-{kind(key).number:02d}" if key else ""
+        view["notice_title"] = kind(key).title if key else ""
+    return view
+
+
+def _decision(session: Session, case: MatterCase) -> Decision | None:
+    return session.exec(select(Decision).where(Decision.matter_case_id == case.id)).first()
+
+
+def _issued_on(session: Session, app: Application, doc_key: str, cases: list[MatterCase]) -> str:
+    """The date a document is issued on: the application's date, or the supervisor's decision
+    date for what a decision produces (a matter's notice and refusal: its decision; the
+    completion notice and final packet: the latest decision) — a fact of the case, so
+    re-rendering is byte-identical."""
+    k = kind(doc_key)
+    if k.matter is not None:
+        case = next(c for c in cases if c.matter == k.matter)
+        spec = matters.spec(k.matter)
+        own = next((d for d in spec.documents if d.key == doc_key), None)
+        if own is not None and own.issued_on is not None and (day := own.issued_on(case)):
+            return day
+        by_decision = doc_key.startswith(("refusal-", "rejection-")) or any(
+            d.key == doc_key and d.dated_by_decision for d in spec.documents)
+        decision = _decision(session, case) if by_decision and spec.decision else None
+        if decision:
+            return local(decision.decided_at).date().isoformat()
+        if doc_key.startswith("refusal-") and case.decided_at:      # refused as the application was taken
+            return local(case.decided_at).date().isoformat()
+        return app.application_date.isoformat()
+    if doc_key in ("completion", "packet"):
+        dates = [local(d.decided_at).date() for c in cases
+                 if matters.spec(c.matter).decision and (d := _decision(session, c)) is not None]
+        if dates:
+            return max(dates).isoformat()
+    return app.application_date.isoformat()
+
+
+def build_context(session: Session, app: Application, doc_key: str) -> dict:
+    settings = get_settings()
+    policy = load_policy()
+    person = session.get(Person, app.person_id)
+    cases = matter_cases(session, app.id)
+    a = app.form["applicant"]
+    k = kind(doc_key)
+    centre = policy.service_centre
+    ctx: dict = {
+        "doc": {"key": doc_key, "title": k.title, "number": f"{app.application_no}-{k.number:02d}",
+                "issuing_body": settings.issuing_body, "service_centre": settings.service_centre,
+                "policy_version": policy.version, "qr": k.qr, "official": k.official,
+                "wenhao": notice_number(session, app, doc_key) if k.official else "",
+                "verify_url": settings.public_base_url.rstrip("/") + "/verify",
+                "issued_on": _issued_on(session, app, doc_key, cases)},
+        "centre": {"name": settings.service_centre, "address": centre.address, "phone": centre.phone,
+                   "hours": centre.hours},
+        "application": {"no": app.application_no, "date": app.application_date.isoformat(),
+                        "deadline": app.deadline.isoformat(), "status": app.status,
+                        "status_label": APPLICATION_STATUS_LABELS[app.status],
+                        "staff": app.staff_name, "station": app.station, "town": app.town},
+        "applicant": {"name": person.name, "id_number": person.id_number, "id_masked": mask_id(person.id_number),
+                      "sex": person.sex,
+                      "birth_date": person.birth_date.isoformat(), "mobile": person.mobile,
+                      "discharge_date": a["discharge_date"], "category": a["category"],
+                      "placement": a["placement"], "education": a["education"], "town": a["town"],
+                      "intentions": {"categories": a.get("intentions", {}).get("categories") or [],
+                                     "towns": a.get("intentions", {}).get("towns") or [],
+                                     "min_salary": a.get("intentions", {}).get("min_salary")}},
+        "matters": [matter_view(c, app.application_no) for c in cases],
+        "citation": policy.citations["combined"],
+    }
+    if doc_key == "completion":       # each matter's own documents, by title, for the summary table
+        for view, case in zip(ctx["matters"], cases):
+            spec = matters.spec(case.matter)
+            view["documents"] = [d.title for d in spec.documents if d.due(case)]
+    if doc_key == "form":
+        ctx["requests"] = {c.matter: c.request for c in cases}
+        ctx["offered"] = [{"matter": s.key, "title": s.title, "partial": s.form_partial} for s in matters.all_specs()]
+    if k.matter is None:
+        return ctx
+    case = next(c for c in cases if c.matter == k.matter)
+    spec = matters.spec(k.matter)
+    ctx["addressee"] = spec.addressee(case) if spec.addressee else None
+    if doc_key.startswith(("refusal-", "rejection-")):
+        ctx["case"] = matter_view(case)
+        ctx["subject"] = spec.refusal_subject(case) if spec.refusal_subject else []
+        ctx["advice"] = spec.refusal_advice
+        ctx["remedy"] = policy.remedy.model_dump()
+        if spec.refusal_context:
+            ctx |= spec.refusal_context(session, case, matter_view(case))
+    else:
+        document = next(d for d in spec.documents if d.key == doc_key)
+        if document.context:
+            ctx |= document.context(session, case, matter_view(case))
+    if spec.decision is not None:
+        decision = _decision(session, case)
+        ctx["decision"] = None if decision is None else {
+            "approved": decision.approved, "by": decision.decided_by, "comment": decision.comment or "",
+            "at": local(decision.decided_at).date().isoformat()}
+    return ctx
+
+
+def notice_number(session: Session, app: Application, doc_key: str) -> str:
+    """The notice's 文号 from the register (allocated by `allocate_notice_numbers`)."""
+    row = session.exec(select(NoticeNumber).where(NoticeNumber.application_id == app.id,
+                                                  NoticeNumber.doc_key == doc_key)).first()
+    if row is None:
+        return ""
+    return load_policy().document_number.format(year=row.year, serial=row.serial)
+
+
+def allocate_notice_numbers(session: Session, app: Application) -> None:
+    """A 文号 for every notice the application is due that has none yet: the next serial of the
+    issue year. Two processes taking the same serial: the unique (year, serial) refuses the second,
+    which takes the next one."""
+    cases = matter_cases(session, app.id)
+    have = set(session.exec(select(NoticeNumber.doc_key).where(NoticeNumber.application_id == app.id)).all())
+    have |= set(session.exec(select(Document.doc_key).where(Document.application_id == app.id)).all())
+    for key in due_documents(app, cases):
+        if not kind(key).official or key in have:
+            continue
+        year = int(_issued_on(session, app, key, cases)[:4])
+        for attempt in range(50):
+            last = session.exec(select(NoticeNumber.serial).where(NoticeNumber.year == year)
+                                .order_by(NoticeNumber.serial.desc())).first() or 0
+            try:
+                with session.begin_nested():
+                    session.add(NoticeNumber(year=year, serial=last + 1, application_id=app.id, doc_key=key))
+                    session.flush()
+                break
+            except IntegrityError:
+                if session.exec(select(NoticeNumber).where(NoticeNumber.application_id == app.id,
+                                                           NoticeNumber.doc_key == key)).first():
+                    break                       # another process numbered this very notice
+        else:
+            raise RuntimeError(f"文号分配失败：{app.application_no} {key}")
+
+
+def packet_context(session: Session, app: Application, doc_key: str, parts: list[Document]) -> dict:
+    ctx = build_context(session, app, doc_key)
+    ctx["contents"] = [{"number": d.document_no, "title": d.title, "pages": d.pages,
+                        "verification_code": d.verification_code} for d in parts]
+    return ctx
+
+
+# ------------------------------------------------------------------ issuing
+#
+# Three phases, so the slow one holds no lock: read (what is due, each context), render (no
+# database: WeasyPrint, files written atomically), record (rows, short). On SQLite a unit of work
+# holds the write lock from its start: rendering inside it made every other clerk wait.
+
+
+@dataclass
+class _Due:
+    key: str
+    title: str
+    template: str
+    context: dict
+    path: Path
+
+
+def _existing(session: Session, app: Application, doc_key: str) -> Document | None:
+    return session.exec(select(Document).where(Document.application_id == app.id,
+                                               Document.doc_key == doc_key)).first()
+
+
+def _plan(session: Session, app: Application, doc_key: str) -> _Due | None:
+    """What issuing one document needs, or None when it is issued and its file is there."""
+    existing = _existing(session, app, doc_key)
+    if existing and Path(existing.path).is_file():
+        return None
+    # a lost file is re-rendered from what was issued, so it comes back byte-identical; a context
+    # stored before the document set changed (policy 2026.11-3 added contacts, 文号, remedies)
+    # no longer fits the templates and is built afresh
+    stored = existing.context if existing and existing.context else None
+    context = stored if stored and "centre" in stored else build_context(session, app, doc_key)
+    return _Due(doc_key, kind(doc_key).title, kind(doc_key).template, context, document_path(app, doc_key))
+
+
+def _record(session: Session, app: Application, due: _Due, rendered: docs.Rendered) -> Document:
+    """Insert or update the document's row; a row another process recorded meanwhile is updated
+    with the same values (rendering is deterministic), never duplicated."""
+    for attempt in range(2):
+        row = _existing(session, app, due.key) or Document(
+            application_id=app.id, doc_key=due.key, kind=due.key.split("-")[0], title=due.title,
+            document_no=due.context["doc"]["number"], template=due.template, context_sha256="",
+            verification_code="", pdf_sha256="", path="", pages=0, size_bytes=0)
+        row.context_sha256, row.verification_code = rendered.context_sha256, rendered.verification_code
+        row.context = due.context
+        row.pdf_sha256, row.path, row.pages, row.size_bytes = (rendered.pdf_sha256, str(due.path), rendered.pages,
+                                                               len(rendered.pdf))
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+            return row
+        except IntegrityError:
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _issue(application_id: uuid.UUID, *, read, write) -> list[Document]:
+    with read() as session:
+        app = session.get(Application, application_id)
+        needs_numbers = any(kind(k).official and _existing(session, app, k) is None
+                            for k in due_documents(app, matter_cases(session, app.id)))
+    if needs_numbers:
+        with write() as session:
+            allocate_notice_numbers(session, session.get(Application, application_id))
+    with read() as session:
+        app = session.get(Application, application_id)
+        plans = [p for k in due_documents(app, matter_cases(session, app.id)) if (p := _plan(session, app, k))]
+    rendered = {p.key: docs.render(p.template, p.context, p.path) for p in plans}
+    with write() as session:
+        app = session.get(Application, application_id)
+        for p in plans:
+            _record(session, app, p, rendered[p.key])
+    with read() as session:
+        app = session.get(Application, application_id)
+        key = packet_key(app)
+        packet = _plan(session, app, key) if key else None
+        if packet is not None:
+            parts = [_existing(session, app, k) for k in due_documents(app, matter_cases(session, app.id))]
+            packet.context = packet_context(session, app, key, parts)
+    if packet is not None:
+        cover = docs.render(packet.template, packet.context)
+        bodies = [rendered.get(row.doc_key) or docs.render(row.template, row.context) for row in parts]
+        combined = docs.combine(cover, bodies, packet.path)
+        with write() as session:
+            _record(session, session.get(Application, application_id), packet, combined)
+    with read() as session:
+        return session.exec(select(Document).where(Document.application_id == application_id)).all()
+
+
+def issue_all(session: Session, application_id: uuid.UUID) -> list[Document]:
+    """Every document the application is due, then the packet, in the caller's session (no
+    commit). Idempotent."""
+    same = lambda: contextlib.nullcontext(session)  # noqa: E731
+    return _issue(application_id, read=same, write=same)
+
+
+def issue_all_unlocked(application_id: uuid.UUID) -> list[Document]:
+    """The same, each phase in its own unit of work: rendering holds no database lock."""
+    from onematter.config.db import session_scope
+    return _issue(application_id, read=lambda: session_scope(readonly=True), write=session_scope)

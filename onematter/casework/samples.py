@@ -1,0 +1,129 @@
+"""`onematter samples DIR`: every document kind rendered for sample cases, for a person to review."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import yaml
+
+from onematter.config.resources import example
+
+
+def sample_form(seq: int, *, key: str, birth: str = "19900101", **applicant) -> dict:
+    """The example intake (examples/application.yaml) for another invented person: the ID number
+    is built from `birth` and `seq` with a valid check character."""
+    from stdnum.cn import ric
+    form = copy.deepcopy(_example())
+    body = f"330482{birth}{seq:03d}"
+    form["applicant"].update(applicant, id_number=body + ric.calc_check_digit(body + "0"))
+    form["idempotency_key"] = key
+    return form
+
+
+def _example(name: str = "application.yaml") -> dict:
+    return yaml.safe_load(example(name).read_text(encoding="utf-8"))
+
+
+def _loan_example() -> dict:
+    """The startup-loan request of examples/startup-loan.yaml."""
+    return _example("startup-loan.yaml")["matters"]["startup_loan"]
+
+
+def _reverify_ended(application_id) -> None:
+    """The January re-verification of an approved incentive, finding the contract ended in June."""
+    import datetime as dt
+
+    from sqlmodel import select
+
+    from onematter.config.db import session_scope
+    from onematter.casework.schedule import first_working_day_of_january, reverification_tasks
+    from onematter.case.models import StaffTask
+    from onematter.config.settings import today
+    from onematter.casework.staff_tasks import complete_task
+    year = today().year + 1
+    day = next(dt.date(year, 1, d) for d in range(1, 15) if first_working_day_of_january(dt.date(year, 1, d)))
+    with session_scope() as s:
+        reverification_tasks(s, day)
+    with session_scope() as s:
+        task = s.exec(select(StaffTask).where(StaffTask.kind == "reverification",
+                                              StaffTask.application_id == application_id)).first()
+        if task is not None:
+            complete_task(s, str(task.id), result="ended", by="王珏", ended=f"{year}-06")
+
+
+def render_samples(target: Path) -> list[Path]:
+    """Runs sample cases in a throwaway database (no Prefect) and copies their PDFs to `target`."""
+    from onematter.policy import load_policy
+    from onematter.config.settings import get_settings
+    work = Path(tempfile.mkdtemp(prefix="onematter-samples-"))
+    saved = {k: os.environ.get(k) for k in ("ONEMATTER_DATA_DIR", "ONEMATTER_DATABASE_URL")}
+    os.environ["ONEMATTER_DATA_DIR"] = str(work)
+    os.environ.pop("ONEMATTER_DATABASE_URL", None)
+    get_settings.cache_clear()
+    load_policy.cache_clear()
+    try:
+        return _run(target)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        get_settings.cache_clear()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run(target: Path) -> list[Path]:
+    from onematter.casework.applications import matter_cases, settle_application, submit_application
+    from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+    from onematter.config.db import init_db, session_scope
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.issuing import issue_all
+    from onematter.casework.processing import process_matter, record_decision
+    from onematter.case.models import Application
+    from onematter.config.settings import today
+
+    init_db()
+    with session_scope() as s:
+        import_catalogue(s, parse_catalogue(sample_catalogue(today())))
+    def run(label: str, seq: int, decision: tuple[bool, str | None, list[str]] | None, loan: dict,
+            **applicant) -> list[Path]:
+        form = sample_form(seq, key=f"samples-{label}", **applicant)
+        form["matters"]["startup_loan"] = _loan_example() | loan
+        with session_scope() as s:
+            app, _ = submit_application(s, parse_intake(form), actor="samples")
+        with session_scope() as s:
+            for case in matter_cases(s, app.id):
+                process_matter(s, case.id)
+            settle_application(s, s.get(Application, app.id), actor="samples")
+        with session_scope() as s:
+            issue_all(s, app.id)
+        if decision:
+            with session_scope() as s:
+                for matter in decision[2]:
+                    record_decision(s, app.application_no, matter=matter, approve=decision[0], by="李科长",
+                                    comment=decision[1], source="samples")
+            with session_scope() as s:
+                issue_all(s, app.id)
+            if decision[0]:                # next January the contract has ended: the enterprise's notice
+                _reverify_ended(app.id)
+        out = []
+        with session_scope() as s:
+            from sqlmodel import select
+
+            from onematter.case.models import Document
+            for d in s.exec(select(Document).where(Document.application_id == app.id)).all():
+                dest = target / label / Path(d.path).name
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(d.path, dest)
+                out.append(dest)
+        return sorted(out)
+
+    both = ["employer_incentive", "startup_loan"]
+    return (run("approved", 101, (True, None, both), {})
+            + run("rejected", 102, (False, "劳动合同与社保缴纳单位不一致；经营场所未落实", both), {})
+            + run("refused", 103, None, {"amount_yuan": 600000}, category="军官", placement="转业"))

@@ -1,0 +1,3 @@
+from onematter.cli import main
+
+main()

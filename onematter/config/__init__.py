@@ -1,0 +1,1 @@
+"""Settings, the database engine, Prefect's environment, masking: what every layer stands on."""

@@ -1,0 +1,1 @@
+"""The document engine: templates to PDF (WeasyPrint), the cut faces, verification."""

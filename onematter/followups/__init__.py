@@ -1,0 +1,1 @@
+"""Follow-ups that reach people: the outbox."""

@@ -1,0 +1,1 @@
+"""The processes: the served stack and the warm workers."""

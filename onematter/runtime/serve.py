@@ -1,0 +1,188 @@
+"""`onematter serve`: the Prefect server, every deployment in deployments/prefect.yaml, and the
+read-only document endpoint — on loopback, until Ctrl-C, stopping everything it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from onematter.config.resources import CHECKOUT, deployments_file, in_checkout
+from onematter.config.settings import get_settings
+
+RUN_RETENTION_DAYS = 30         # ended flow runs, with their task runs, logs and artifacts
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def load_deployments(path: Path | None = None) -> list[dict]:
+    with open(path or deployments_file(), encoding="utf-8") as fh:
+        return yaml.safe_load(fh)["deployments"]
+
+
+def runner_deployments(path: Path | None = None) -> list:
+    """Every deployment of prefect.yaml as a RunnerDeployment (for `serve`)."""
+    from prefect.flows import load_flow_from_entrypoint
+    from prefect.schedules import Cron
+
+    result = []
+    for spec in load_deployments(path):
+        flow = load_flow_from_entrypoint(spec["entrypoint"])
+        schedules = [Cron(s["cron"], timezone=s.get("timezone", "Asia/Shanghai"), active=s.get("active", True))
+                     for s in spec.get("schedules") or []]
+        result.append(flow.to_deployment(
+            name=spec["name"], description=spec.get("description"), tags=spec.get("tags"),
+            parameters=spec.get("parameters") or {}, schedules=schedules,
+            enforce_parameter_schema=spec.get("enforce_parameter_schema", True)))
+    return result
+
+
+def server_env(port: int) -> dict[str, str]:
+    settings = get_settings()
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", str(settings.data_dir / "prefect-server"))
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    # bounded storage: Prefect's own vacuum deletes ended flow runs (their task runs, logs,
+    # artifacts) after the retention period, and events after PREFECT_SERVER_EVENTS_RETENTION_PERIOD
+    # (Prefect's default, 7 days); the case lives in our database
+    env.setdefault("PREFECT_SERVER_SERVICES_DB_VACUUM_ENABLED", "events,flow_runs")
+    env.setdefault("PREFECT_SERVER_SERVICES_DB_VACUUM_RETENTION_PERIOD", str(RUN_RETENTION_DAYS * 86400))
+    env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+            "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
+            "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"}
+    return env
+
+
+def wait_healthy(url: str, timeout: float = 180, auth: str | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            r = httpx.get(f"{url}/health", timeout=2, auth=tuple(auth.split(":", 1)) if auth else None)
+            if r.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"Prefect 服务器在 {timeout:.0f} 秒内没有就绪：{url}")
+
+
+def _terminate(signum, frame):  # SIGTERM (a service manager) stops the stack like Ctrl-C
+    raise KeyboardInterrupt
+
+
+def default_workers() -> int:
+    """One warm worker per core, at most two by default (rendering is what they do)."""
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def start_workers(count: int) -> list[subprocess.Popen]:
+    """`onematter worker` processes, children of this one (they stop when it is gone)."""
+    env = dict(os.environ) | {"ONEMATTER_WORKER_PARENT": str(os.getpid())}
+    logs = get_settings().data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    procs = []
+    for i in range(1, count + 1):        # each its own log (Prefect's console lines; masked)
+        with open(logs / f"worker-{i}.log", "ab") as out:
+            procs.append(subprocess.Popen([sys.executable, "-m", "onematter.cli", "worker"], cwd=CHECKOUT if in_checkout() else None, env=env,
+                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT))
+    return procs
+
+
+def stop_processes(procs: list[subprocess.Popen], timeout: float = 20) -> None:
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
+def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None, echo=print) -> None:
+    signal.signal(signal.SIGTERM, _terminate)
+    # Ctrl-C always stops the stack: a process started in the background by a non-interactive shell
+    # (or under a test runner's worker) inherits SIGINT ignored, and Python then leaves it ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    env = server_env(port)
+    api_url = f"http://127.0.0.1:{port}/api"
+    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, start_new_session=True)
+    worker_procs: list[subprocess.Popen] = []
+    try:
+        auth = os.environ.get("PREFECT_SERVER_API_AUTH_STRING")
+        wait_healthy(api_url, auth=auth)
+        os.environ |= {"PREFECT_API_URL": api_url, "PREFECT_HOME": env["PREFECT_HOME"],
+                       "PREFECT_RUNNER_POLL_FREQUENCY": os.environ.get("PREFECT_RUNNER_POLL_FREQUENCY", "1"),
+                       "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+        if auth:
+            os.environ["PREFECT_API_AUTH_STRING"] = auth
+        os.environ.setdefault("ONEMATTER_DOCUMENT_BASE_URL", f"http://127.0.0.1:{web_port}/documents")
+        os.environ.setdefault("ONEMATTER_PUBLIC_BASE_URL", f"http://127.0.0.1:{web_port}")
+        os.environ.setdefault("ONEMATTER_PREFECT_UI_URL", f"http://127.0.0.1:{port}")
+        get_settings.cache_clear()
+        _start_web(web_port)
+        workers = default_workers() if workers is None else workers
+        worker_procs = start_workers(workers)
+        deployments = runner_deployments()
+
+        def announce() -> None:  # once every deployment is registered, say the stack is ready
+            names = {f"{d.flow_name}/{d.name}" for d in deployments}
+            while True:
+                try:
+                    r = httpx.post(f"{api_url}/deployments/filter", json={}, timeout=5,
+                                   auth=tuple(auth.split(":", 1)) if auth else None)
+                    if len(r.json()) >= len(names):
+                        break
+                except (httpx.HTTPError, ValueError):
+                    pass
+                time.sleep(0.3)
+            echo(f"Prefect UI:   http://127.0.0.1:{port}")
+            echo(f"PREFECT_API_URL={api_url}")
+            echo(f"工作台: http://127.0.0.1:{web_port}/")
+            echo(f"文书服务:     http://127.0.0.1:{web_port}/documents/（需登录）  文书核验: http://127.0.0.1:{web_port}/verify")
+            echo(f"已部署：{'、'.join(sorted(names))}")
+            echo(f"工作进程：{workers} 个，日志在 {get_settings().data_dir / 'logs'}"
+                 f"（另一台机器加入：PREFECT_API_URL={api_url} onematter worker）")
+            echo("按 Ctrl-C 停止（服务器、部署和文书服务一并停止）")
+            sys.stdout.flush()
+
+        threading.Thread(target=announce, daemon=True, name="announce").start()
+        from prefect import serve as prefect_serve
+        prefect_serve(*deployments, print_starting_message=False)
+    finally:
+        stop_processes(worker_procs)
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+
+
+def _start_web(port: int) -> None:
+    """The staff page (with /documents and /verify) on loopback. Access logs stay off: a URL may
+    carry a search term."""
+    import uvicorn
+
+    from onematter.web.app import create_app
+    import logging
+
+    from onematter.config.privacy import MaskingFilter
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    logging.getLogger("uvicorn.error").addFilter(MaskingFilter())     # its tracebacks, masked
+    threading.Thread(target=uvicorn.Server(config).run, daemon=True, name="web").start()

@@ -1,0 +1,135 @@
+"""`onematter worker`: a warm process that takes applications from the queue (our database) and
+runs each one's `combined-application` flow in this process, against the Prefect server named by
+PREFECT_API_URL — one readable `一件事 <number>` run per application in the UI, without a new
+process, cold imports or a cold font configuration per run.
+
+Start as many as there are cores, on as many machines as share the database (PostgreSQL), the
+Prefect server and the documents directory. A worker that dies is replaced by the others: its
+lease runs out, the next worker takes the application up and marks the lost flow run Crashed."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+import uuid
+
+from onematter.case import workqueue
+from onematter.config.settings import get_settings
+
+log = logging.getLogger("onematter.worker")
+PARENT_ENV = "ONEMATTER_WORKER_PARENT"      # set by `serve`: its workers stop when it is gone
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def warm_up() -> None:
+    """Pay the cold costs once: Prefect's and our imports, the database pool, the font set."""
+    import onematter.flows.combined_application  # noqa: F401
+    from onematter.documents.render import warm_fonts
+    from onematter.config.db import session_scope
+    warm_fonts()
+    with session_scope(readonly=True):
+        pass
+
+
+def mark_crashed(run_id: str, *, lost: str, by: str) -> None:
+    """The lost worker's flow run, left Running, is marked Crashed with who took over."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.states import Crashed
+
+    async def mark() -> None:
+        async with get_client() as client:
+            run = await client.read_flow_run(uuid.UUID(run_id))
+            if run.state and not run.state.is_final():
+                await client.set_flow_run_state(run.id, Crashed(message=f"工作进程 {lost} 失联（租约过期），已由 {by} 接续办理"),
+                                                force=True)
+    try:
+        asyncio.run(mark())
+    except Exception:  # noqa: BLE001 — the case goes on; the UI keeps a stale Running run
+        log.warning("未能把流程运行 %s 标记为崩溃", run_id, exc_info=True)
+
+
+class _Lease(threading.Thread):
+    """Renews a claim's lease while its flow runs; stops the process when its parent is gone."""
+
+    def __init__(self, claim: workqueue.Claim, worker: str, seconds: float):
+        super().__init__(daemon=True, name="lease")
+        self.claim, self.worker, self.seconds = claim, worker, seconds
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(self.seconds / 3):
+            try:
+                workqueue.renew(self.worker, self.claim.item_id, self.seconds)
+            except Exception:  # noqa: BLE001 — a database hiccup: the next renewal tries again
+                log.warning("续租失败", exc_info=True)
+
+
+def _watch_parent() -> None:
+    parent = int(os.environ.get(PARENT_ENV) or 0)
+    if not parent:
+        return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)                    # `serve` is gone (even by SIGKILL): so is its worker
+    threading.Thread(target=watch, daemon=True, name="parent").start()
+
+
+def process(claim: workqueue.Claim, worker: str, lease_seconds: float) -> str:
+    """Run one claimed application's flow here; returns the item's state afterwards."""
+    from onematter.config.privacy import scrub
+    from onematter.services.handover import run_flow_here
+    if claim.lost_run_id:
+        mark_crashed(claim.lost_run_id, lost=claim.taken_from, by=worker)
+    lease = _Lease(claim, worker, lease_seconds)
+    lease.start()
+    try:
+        run_flow_here(claim.application_id)
+    except Exception as exc:  # noqa: BLE001 — recorded on the item; retried with backoff
+        log.warning("联办申请办理出错（第 %d 次）：%s", claim.attempt, scrub(str(exc)))
+        return workqueue.finish(claim, worker, error=scrub(str(exc))[:500] or type(exc).__name__)
+    finally:
+        lease.done.set()
+    return workqueue.finish(claim, worker)
+
+
+def run_worker(*, poll: float = 0.2, stop: threading.Event | None = None, echo=print) -> None:
+    """Take and run applications until stopped (Ctrl-C, SIGTERM, or `stop`)."""
+    from onematter.config.embedded import served
+    if not served():
+        raise SystemExit("onematter worker 需要 PREFECT_API_URL 指向 Prefect 服务器（onematter serve 打印的地址）")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    _watch_parent()
+    name, lease = worker_name(), get_settings().worker_lease_seconds
+    warm_up()
+    echo(f"工作进程 {name} 已就绪（租约 {lease:.0f} 秒）")
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            claim = workqueue.claim(name, lease)
+        except Exception:  # noqa: BLE001 — the database is away for a moment: try again, do not die
+            log.warning("领取待办失败，稍后重试", exc_info=True)
+            stop.wait(2)
+            continue
+        if claim is None:
+            stop.wait(poll)
+            continue
+        try:
+            process(claim, name, lease)
+        except KeyboardInterrupt:
+            workqueue.release(claim, name)     # stopped mid-application: another worker takes it now
+            raise
+        except Exception:  # noqa: BLE001 — recording the result failed: the lease runs out, another takes it
+            log.warning("记录办理结果失败", exc_info=True)
+            stop.wait(2)

@@ -1,0 +1,34 @@
+"""A supervisor's decision, from the CLI or the staff page (the Prefect form records its own,
+through the same casework function): the first decision wins; a form waiting in the Prefect UI is
+voided visibly; the documents the decision produces are issued."""
+
+from __future__ import annotations
+
+import threading
+
+from onematter.case.lifecycle import get_application
+from onematter.casework.processing import deciding_matter, record_decision
+from onematter.config.db import session_scope
+from onematter.config.embedded import served
+from onematter.services import handover
+
+VIA = {"cli": "命令行", "web": "工作台"}
+
+
+def decide(*, application_no: str, matter: str | None, approve: bool, by: str, comment: str | None,
+           source: str, background: bool = False) -> dict:
+    """Record the decision (DecisionRefused, NotFound when it cannot be taken) and issue its
+    documents (ProcessingFailed when that fails: the decision stays recorded)."""
+    with session_scope() as session:
+        matter = deciding_matter(session, get_application(session, application_no), matter).key
+        app = record_decision(session, application_no, matter=matter, approve=approve, by=by, comment=comment,
+                              source=source)
+        application_id, application_no = app.id, app.application_no
+    if served():
+        void = lambda: handover.void_open_decision_runs(application_no, matter, by, via=VIA.get(source, source))  # noqa: E731
+        if background:
+            threading.Thread(target=void, daemon=True, name="void-decision-form").start()
+        else:
+            void()
+    handover.issue_documents(application_id=application_id, application_no=application_no, background=background)
+    return {"application_id": application_id, "application_no": application_no, "matter": matter}

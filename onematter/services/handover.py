@@ -1,0 +1,154 @@
+"""Handing work to Prefect — the one place that knows how: on the embedded default the flow runs
+in this process (or, for the staff page, in a background thread); on a served stack the
+application goes to the warm workers' queue, and a decision's documents to the `issue-documents`
+deployment. Failures are recorded on the application's queue row, where every front end reads them.
+
+Prefect and the flows are imported inside the functions that run them: the CLI imports this
+module for every command, and reading commands (`status`, `list`, `verify`) never start Prefect."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from typing import Callable
+
+from onematter.case import workqueue
+from onematter.case.models import Application
+from onematter.casework.applications import matter_cases
+from onematter.config.db import session_scope
+from onematter.config.embedded import prefect_defaults, served, watch_children
+from onematter.config.privacy import safe_traceback, scrub
+
+log = logging.getLogger("onematter.handover")
+DOCUMENTS_DEPLOYMENT = "issue-documents/issue-documents"
+
+
+class ProcessingFailed(Exception):
+    """The hand-over ran and failed: the application is kept as it stands (resume continues it)."""
+
+    def __init__(self, application_no: str, message: str):
+        super().__init__(message)
+        self.application_no = application_no
+        self.message = message
+
+
+def submit_to_queue(application_id: uuid.UUID, *, wait: bool, timeout: float = 600) -> None:
+    """Served stack: queue the application for the warm workers (idempotent: one item per
+    application, queued again only when work is left over); wait for it unless told not to."""
+    with session_scope() as session:
+        workqueue.enqueue(session, application_id)
+    if wait:
+        workqueue.wait_until_done(application_id, timeout=timeout)
+
+
+def flow_labels(application_id: uuid.UUID) -> list[str]:
+    """The run's tags: its matters and town (no personal data)."""
+    with session_scope(readonly=True) as session:
+        app_row = session.get(Application, application_id)
+        return [c.matter for c in matter_cases(session, application_id)] + [app_row.town]
+
+
+def run_flow_here(application_id: uuid.UUID) -> None:
+    """The combined-application flow in this process, against whichever Prefect API is current
+    (a warm worker's, or the embedded server)."""
+    import asyncio  # noqa: I001 — Prefect and the flows load only when a flow runs (reading commands stay light)
+
+    from prefect import tags
+
+    from onematter.flows.combined_application import combined_application
+    with tags(*flow_labels(application_id)):
+        asyncio.run(combined_application(application_id=application_id))
+
+
+def run_application_flow(application_id: uuid.UUID) -> None:
+    """Run the combined-application flow in this process (embedded default)."""
+    prefect_defaults()
+    watch_children()
+    run_flow_here(application_id)
+
+
+def run_documents_flow(application_id: uuid.UUID) -> None:
+    """Issue what the application is now due: through the `issue-documents` deployment on a served
+    stack, else the flow in this process."""
+    if served():
+        from prefect.deployments import run_deployment  # noqa: I001 — Prefect only when it is used
+        run = run_deployment(DOCUMENTS_DEPLOYMENT, parameters={"application_id": str(application_id)},
+                             timeout=None, poll_interval=0.5, as_subflow=False)
+        if not run.state.is_completed():
+            raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
+        return
+    prefect_defaults()
+    watch_children()
+    import asyncio  # noqa: I001 — the flow loads only when it runs
+
+    from onematter.flows.decision import issue_documents_flow
+    asyncio.run(issue_documents_flow(application_id=application_id))
+
+
+def _run(target: Callable[[uuid.UUID], None], application_id: uuid.UUID, application_no: str) -> None:
+    """Run a hand-over and record its outcome; a failure is ProcessingFailed (message masked)."""
+    try:
+        target(application_id)
+    except Exception as exc:
+        message = scrub(str(exc))[:300] or type(exc).__name__
+        with session_scope() as session:
+            workqueue.record_outcome(session, application_id, message)
+        raise ProcessingFailed(application_no, message) from exc
+    with session_scope() as session:
+        workqueue.record_outcome(session, application_id, None)
+
+
+def _in_background(target: Callable[[uuid.UUID], None], application_id: uuid.UUID, application_no: str) -> None:
+    """The staff page does not hold the request: a daemon thread, its failure logged (masked) and
+    recorded, so the case page says at once that the work stopped, and why."""
+    def run() -> None:
+        try:
+            _run(target, application_id, application_no)
+        except ProcessingFailed:
+            log.error("后台办理出错 %s：%s", application_no, safe_traceback())
+    threading.Thread(target=run, daemon=True, name=f"handover-{application_no}").start()
+
+
+def hand_over(*, application_id: uuid.UUID, application_no: str, wait: bool = True,
+              background: bool = False) -> None:
+    """The application's flow: queued for the warm workers on a served stack (waited for unless
+    `wait` is false), else run here — in this thread, or a background one for the staff page."""
+    if served():
+        submit_to_queue(application_id, wait=wait)
+    elif background:
+        _in_background(run_application_flow, application_id, application_no)
+    else:
+        _run(run_application_flow, application_id, application_no)
+
+
+def issue_documents(*, application_id: uuid.UUID, application_no: str, background: bool = False) -> None:
+    """Whatever documents the application is due now (after a decision, a promotion …)."""
+    if background:
+        _in_background(run_documents_flow, application_id, application_no)
+    else:
+        _run(run_documents_flow, application_id, application_no)
+
+
+def void_open_decision_runs(application_no: str, matter: str, by: str, *, via: str) -> None:
+    """A decision came from elsewhere (the CLI, the staff page): the matter's decision form waiting
+    in the Prefect UI is cancelled, visibly."""
+    import asyncio  # noqa: I001 — Prefect's client only on a served stack, when a form may wait
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterState, \
+        FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Cancelled
+
+    from onematter.flows.combined_application import decision_run_name
+
+    async def void() -> None:
+        async with get_client() as client:
+            runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                name=FlowRunFilterName(any_=[decision_run_name(application_no, matter)]),
+                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
+            for run in runs:
+                await client.set_flow_run_state(run.id, Cancelled(message=f"已由 {by} 通过{via}审核，本表单作废"),
+                                                force=True)
+    asyncio.run(void())
