@@ -73,7 +73,16 @@ def _load(path: Path, max_bytes: int = INTAKE_MAX_BYTES, what: str = "申请表�
 
 
 def _db():
+    """Our schema migrated, and the policy in force checked by every matter (a clear error naming
+    the file and the block, before anything is stored under a broken policy)."""
+    from onematter import matters
     from onematter.config.db import init_db
+    from onematter.policy import PolicyError, load_policy
+    try:
+        matters.check_policy(load_policy())
+    except PolicyError as exc:
+        typer.echo(f"政策数据有误，未执行：{exc}", err=True)
+        raise typer.Exit(1) from None
     init_db()
 
 
