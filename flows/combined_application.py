@@ -36,12 +36,10 @@ async def combined_application(application_id: uuid.UUID) -> dict:
     application_no = application_number(application_id)
     if flow_run.id:
         workqueue.attach_run(application_id, str(flow_run.id))    # a worker's claim: its run, if it dies
-    pending = start_processing(application_id, application_no)
-    with session_scope() as session:
-        names = {str(c.id): c.matter for c in matter_cases(session, application_id)}
-    futures = [decide_matter.submit(case_id, names[case_id]) for case_id in pending]
+    pending = start_processing(application_id, application_no)          # case id → matter
+    futures = [decide_matter.submit(case_id, matter) for case_id, matter in pending.items()]
     wait(futures)
-    statuses = {names[cid]: f.result() for cid, f in zip(pending, futures)}
+    statuses = {pending[cid]: f.result() for cid, f in zip(pending, futures)}
     status = settle_status(application_id, application_no)
     numbers = render_documents(application_id, application_no)
     publish_artifacts(application_id, application_no)

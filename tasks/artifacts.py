@@ -10,18 +10,18 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from onematter.casework import board as supervision
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS
 from onematter.config.db import session_scope
-from onematter.case.models import Application
+from onematter.casework.applications import load_file
 
 
 @task(name="publish-artifacts", task_run_name="更新看板 {application_no}")
 def publish_artifacts(application_id: uuid.UUID, application_no: str) -> str:
     """A new version of `application-<number>` (summary) and `application-<number>-matters`."""
     with session_scope() as session:
-        app = session.get(Application, application_id)
-        key = supervision.artifact_key(app.application_no)
-        markdown = supervision.summary_markdown(session, application_id)
-        rows = supervision.matter_rows(session, app)
-        status = APPLICATION_STATUS_LABELS[app.status]
+        file = load_file(session, application_id)
+        key = supervision.artifact_key(file.app.application_no)
+        markdown = supervision.summary_markdown(session, file)
+        rows = supervision.matter_rows(file)
+        status = APPLICATION_STATUS_LABELS[file.app.status]
     create_markdown_artifact(markdown=markdown, key=key, description=f"联办申请概况（{status}）")
     create_table_artifact(table=rows, key=f"{key}-matters", description="各事项办理情况")
     return key

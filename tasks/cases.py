@@ -24,14 +24,14 @@ def application_number(application_id: uuid.UUID) -> str:
 
 
 @task(name="start-processing", task_run_name="受理 {application_no}")
-def start_processing(application_id: uuid.UUID, application_no: str) -> list[str]:
-    """Mark the application as being processed; return the ids of its undecided matter cases."""
+def start_processing(application_id: uuid.UUID, application_no: str) -> dict[str, str]:
+    """Mark the application as being processed; return its undecided matter cases (id → matter)."""
     with session_scope() as session:
         app = session.get(Application, application_id)
         app.flow_run_id = app.flow_run_id or _run_id()
         if app.status == "received":
             cases.transition(session, app, "processing", actor="flow", flow_run_id=_run_id())
-        return [str(c.id) for c in cases.matter_cases(session, app.id) if c.status == "pending"]
+        return {str(c.id): c.matter for c in cases.matter_cases(session, app.id) if c.status == "pending"}
 
 
 @task(name="decide-matter", task_run_name="办理 {matter}", retries=2, retry_delay_seconds=[1, 3])

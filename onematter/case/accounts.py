@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from onematter.case.forms import clean_text
 from onematter.case.models import StaffUser
-from onematter.config.settings import now
+from onematter.config.settings import local, now
 
 ROLES = {"window": "窗口人员", "supervisor": "审核人员"}
 MAX_FAILURES = 5
@@ -33,7 +33,7 @@ class AccountError(ValueError):
 
 @lru_cache(maxsize=1)
 def _hasher():
-    from pwdlib import PasswordHash
+    from pwdlib import PasswordHash  # lazy: argon2 only when a password is checked or set
     return PasswordHash.recommended()
 
 
@@ -96,5 +96,4 @@ def authenticate(session: Session, username: str, password: str) -> tuple[StaffU
 
 
 def _aware(value: dt.datetime) -> dt.datetime:
-    from onematter.config.settings import local
     return local(value)

@@ -6,11 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from onematter.rules.identity import ascii_code
 
 
 class FieldError(ValueError):
@@ -32,7 +35,6 @@ class FormError(Exception):
 
 def code(value: Any) -> Any:
     """A catalogue code (course, programme, fair, bank …): printable ASCII, no spaces."""
-    from onematter.rules.identity import ascii_code
     if not isinstance(value, str):
         return value
     text = ascii_code(value)
@@ -74,7 +76,6 @@ def quoted(value, limit: int = 24) -> str:
 def clean_text(value: str) -> str:
     """NFC-normalised text with no control, bidirectional or invisible characters (NUL, U+202E,
     zero-width spaces …): what is printed is what was typed. Raises ValueError in Chinese."""
-    import unicodedata
     text = unicodedata.normalize("NFC", value)
     for ch in text:
         if unicodedata.category(ch) in _BAD_CATEGORIES and ch not in "\t\n":

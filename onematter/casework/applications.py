@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -14,7 +15,7 @@ from sqlmodel import Session, select
 from onematter import matters
 from onematter.casework.intake import Intake, IntakeError
 from onematter.case.lifecycle import STUCK_STATUSES, OpenApplicationExists, change_status, next_application_no
-from onematter.case.models import Application, Event, MatterCase, Person
+from onematter.case.models import Application, Decision, Event, MatterCase, Person
 from onematter.policy import load_policy
 from onematter.rules.identity import birth_date, sex
 from onematter.rules.workdays import add_working_days
@@ -130,6 +131,31 @@ def _create_application(session: Session, intake: Intake, *, key: str, day: dt.d
 
 
 # ------------------------------------------------------------------ reading
+
+
+@dataclass
+class CaseFile:
+    """An application as one unit of work needs it: the row, its person, its matter cases in
+    registry order and their decisions — loaded once (three queries) and passed down, instead of
+    each step querying the matters again."""
+    app: Application
+    person: Person
+    cases: list[MatterCase]
+    decisions: dict[uuid.UUID, Decision]
+
+    def case(self, matter: str) -> MatterCase:
+        return next(c for c in self.cases if c.matter == matter)
+
+    def decision(self, case: MatterCase) -> Decision | None:
+        return self.decisions.get(case.id)
+
+
+def load_file(session: Session, application: uuid.UUID | Application) -> CaseFile:
+    app = application if isinstance(application, Application) else session.get(Application, application)
+    cases = matter_cases(session, app.id)
+    decisions = {d.matter_case_id: d for d in session.exec(
+        select(Decision).where(Decision.matter_case_id.in_([c.id for c in cases]))).all()} if cases else {}
+    return CaseFile(app=app, person=session.get(Person, app.person_id), cases=cases, decisions=decisions)
 
 
 def matter_cases(session: Session, application_id: uuid.UUID) -> list[MatterCase]:

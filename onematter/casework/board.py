@@ -8,7 +8,7 @@ from urllib.parse import quote
 from sqlmodel import Session, select
 
 from onematter import matters
-from onematter.casework.applications import matter_cases
+from onematter.casework.applications import CaseFile, load_file
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS, kind
 from onematter.case.models import Application, Document, MatterCase, Person
 from onematter.rules.identity import mask_id, mask_name
@@ -24,8 +24,8 @@ def document_url(app: Application, doc: Document) -> str:
     return f"{base}/{quote(app.application_no)}/{quote(doc.path.rsplit('/', 1)[-1])}"
 
 
-def case_lines(session: Session, app: Application) -> list[str]:
-    person = session.get(Person, app.person_id)
+def case_lines(file: CaseFile) -> list[str]:
+    app, person = file.app, file.person
     return [
         f"- 申请编号：**{app.application_no}**　状态：**{APPLICATION_STATUS_LABELS[app.status]}**",
         f"- 申请人：{mask_name(person.name)}　公民身份号码：`{mask_id(person.id_number)}`",
@@ -34,20 +34,22 @@ def case_lines(session: Session, app: Application) -> list[str]:
     ]
 
 
-def matter_rows(session: Session, app: Application) -> list[dict]:
+def matter_rows(file: CaseFile) -> list[dict]:
     return [{"事项": matters.spec(c.matter).title, "状态": matters.spec(c.matter).label(c.status),
              "原因代码": c.reason_code or "", "说明": c.reason or "", "承诺时限": c.deadline.isoformat()}
-            for c in matter_cases(session, app.id)]
+            for c in file.cases]
 
 
-def summary_markdown(session: Session, application_id: uuid.UUID) -> str:
-    app = session.get(Application, application_id)
-    lines = [f"# 一件事联办 {app.application_no}", "", *case_lines(session, app), "", "## 事项",
+def summary_markdown(session: Session, file: CaseFile | uuid.UUID) -> str:
+    """The masked board of one application (its file as the unit of work loaded it)."""
+    file = file if isinstance(file, CaseFile) else load_file(session, file)
+    app = file.app
+    lines = [f"# 一件事联办 {app.application_no}", "", *case_lines(file), "", "## 事项",
              "", "| 事项 | 状态 | 说明 |", "| --- | --- | --- |"]
-    for row in matter_rows(session, app):
+    for row in matter_rows(file):
         reason = row["说明"].replace("|", "｜")
         lines.append(f"| {row['事项']} | {row['状态']} | {reason} |")
-    for case in matter_cases(session, app.id):
+    for case in file.cases:
         spec = matters.spec(case.matter)
         board = spec.decision.board(case) if spec.decision else []
         if board:

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from sqlmodel import select
+
 from onematter import matters
-from onematter.case.models import Application, MatterCase
+from onematter.case.models import Application, Document, MatterCase
+from onematter.casework.applications import matter_cases
 from onematter.config.settings import get_settings
 
 
@@ -92,10 +95,7 @@ def packet_key(app: Application) -> str | None:
 
 def missing_documents(session, app: Application) -> list[str]:
     """Kinds the application is due now (its packet included) whose file is not there."""
-    from sqlmodel import select
 
-    from onematter.casework.applications import matter_cases
-    from onematter.case.models import Document
     have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == app.id))
             if Path(d.path).is_file()}
     due = due_documents(app, matter_cases(session, app.id)) + [k for k in [packet_key(app)] if k]

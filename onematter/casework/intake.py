@@ -47,7 +47,7 @@ class Applicant(_Strict):
     @classmethod
     def _printable(cls, v: str) -> str:
         """A name the documents could not print is refused here, before anything is stored."""
-        from onematter.documents.render import RenderError, check_glyphs
+        from onematter.documents.render import RenderError, check_glyphs  # lazy: the document engine only when a name is checked for printability
         try:
             check_glyphs([v])
         except RenderError as exc:

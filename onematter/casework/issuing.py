@@ -10,19 +10,27 @@ from pathlib import Path
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from onematter.documents import render as docs
 from onematter import matters
-from onematter.casework.applications import matter_cases
-from onematter.casework.dossier import APPLICATION_STATUS_LABELS, document_path, due_documents, kind, packet_key
-from onematter.case.models import Application, Decision, Document, MatterCase, NoticeNumber, Person
+from onematter.case.models import Application, Document, MatterCase, NoticeNumber
+from onematter.casework.applications import CaseFile, load_file
+from onematter.casework.dossier import (
+    APPLICATION_STATUS_LABELS,
+    document_path,
+    due_documents,
+    kind,
+    packet_key,
+    refusal_key,
+)
+from onematter.config.db import session_scope
+from onematter.config.settings import get_settings, local
+from onematter.documents import render as docs
 from onematter.policy import load_policy
 from onematter.rules.identity import mask_id
-from onematter.config.settings import get_settings, local
+
 
 def matter_view(case: MatterCase, application_no: str | None = None) -> dict:
     """A matter as documents print it. With the application number: the number of the notice its
     "no" is due (不予受理告知书 or 审核不予确认通知书), and that notice's title."""
-    from onematter.casework.dossier import refusal_key
     spec = matters.spec(case.matter)
     view = {"matter": case.matter, "title": spec.title, "status": case.status,
             "status_label": spec.label(case.status), "reason_code": case.reason_code,
@@ -34,25 +42,22 @@ def matter_view(case: MatterCase, application_no: str | None = None) -> dict:
     return view
 
 
-def _decision(session: Session, case: MatterCase) -> Decision | None:
-    return session.exec(select(Decision).where(Decision.matter_case_id == case.id)).first()
-
-
-def _issued_on(session: Session, app: Application, doc_key: str, cases: list[MatterCase]) -> str:
+def _issued_on(file: CaseFile, doc_key: str) -> str:
     """The date a document is issued on: the application's date, or the supervisor's decision
     date for what a decision produces (a matter's notice and refusal: its decision; the
     completion notice and final packet: the latest decision) — a fact of the case, so
     re-rendering is byte-identical."""
+    app, cases = file.app, file.cases
     k = kind(doc_key)
     if k.matter is not None:
-        case = next(c for c in cases if c.matter == k.matter)
+        case = file.case(k.matter)
         spec = matters.spec(k.matter)
         own = next((d for d in spec.documents if d.key == doc_key), None)
         if own is not None and own.issued_on is not None and (day := own.issued_on(case)):
             return day
         by_decision = doc_key.startswith(("refusal-", "rejection-")) or any(
             d.key == doc_key and d.dated_by_decision for d in spec.documents)
-        decision = _decision(session, case) if by_decision and spec.decision else None
+        decision = file.decision(case) if by_decision and spec.decision else None
         if decision:
             return local(decision.decided_at).date().isoformat()
         if doc_key.startswith("refusal-") and case.decided_at:      # refused as the application was taken
@@ -60,17 +65,19 @@ def _issued_on(session: Session, app: Application, doc_key: str, cases: list[Mat
         return app.application_date.isoformat()
     if doc_key in ("completion", "packet"):
         dates = [local(d.decided_at).date() for c in cases
-                 if matters.spec(c.matter).decision and (d := _decision(session, c)) is not None]
+                 if matters.spec(c.matter).decision and (d := file.decision(c)) is not None]
         if dates:
             return max(dates).isoformat()
     return app.application_date.isoformat()
 
 
-def build_context(session: Session, app: Application, doc_key: str) -> dict:
+def build_context(session: Session, app: Application, doc_key: str, file: CaseFile | None = None) -> dict:
+    """What the document's template is rendered from. `file`: the application as the unit of work
+    loaded it (loaded here when not given)."""
+    file = file or load_file(session, app)
     settings = get_settings()
     policy = load_policy()
-    person = session.get(Person, app.person_id)
-    cases = matter_cases(session, app.id)
+    person, cases = file.person, file.cases
     a = app.form["applicant"]
     k = kind(doc_key)
     centre = policy.service_centre
@@ -80,7 +87,7 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
                 "policy_version": policy.version, "qr": k.qr, "official": k.official,
                 "wenhao": notice_number(session, app, doc_key) if k.official else "",
                 "verify_url": settings.public_base_url.rstrip("/") + "/verify",
-                "issued_on": _issued_on(session, app, doc_key, cases)},
+                "issued_on": _issued_on(file, doc_key)},
         "centre": {"name": settings.service_centre, "address": centre.address, "phone": centre.phone,
                    "hours": centre.hours},
         "application": {"no": app.application_no, "date": app.application_date.isoformat(),
@@ -107,7 +114,7 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
         ctx["offered"] = [{"matter": s.key, "title": s.title, "partial": s.form_partial} for s in matters.all_specs()]
     if k.matter is None:
         return ctx
-    case = next(c for c in cases if c.matter == k.matter)
+    case = file.case(k.matter)
     spec = matters.spec(k.matter)
     ctx["addressee"] = spec.addressee(case) if spec.addressee else None
     if doc_key.startswith(("refusal-", "rejection-")):
@@ -122,7 +129,7 @@ def build_context(session: Session, app: Application, doc_key: str) -> dict:
         if document.context:
             ctx |= document.context(session, case, matter_view(case))
     if spec.decision is not None:
-        decision = _decision(session, case)
+        decision = file.decision(case)
         ctx["decision"] = None if decision is None else {
             "approved": decision.approved, "by": decision.decided_by, "comment": decision.comment or "",
             "at": local(decision.decided_at).date().isoformat()}
@@ -138,17 +145,17 @@ def notice_number(session: Session, app: Application, doc_key: str) -> str:
     return load_policy().document_number.format(year=row.year, serial=row.serial)
 
 
-def allocate_notice_numbers(session: Session, app: Application) -> None:
+def allocate_notice_numbers(session: Session, app: Application, file: CaseFile | None = None) -> None:
     """A 文号 for every notice the application is due that has none yet: the next serial of the
     issue year. Two processes taking the same serial: the unique (year, serial) refuses the second,
     which takes the next one."""
-    cases = matter_cases(session, app.id)
+    file = file or load_file(session, app)
     have = set(session.exec(select(NoticeNumber.doc_key).where(NoticeNumber.application_id == app.id)).all())
     have |= set(session.exec(select(Document.doc_key).where(Document.application_id == app.id)).all())
-    for key in due_documents(app, cases):
+    for key in due_documents(app, file.cases):
         if not kind(key).official or key in have:
             continue
-        year = int(_issued_on(session, app, key, cases)[:4])
+        year = int(_issued_on(file, key)[:4])
         for attempt in range(50):
             last = session.exec(select(NoticeNumber.serial).where(NoticeNumber.year == year)
                                 .order_by(NoticeNumber.serial.desc())).first() or 0
@@ -165,8 +172,9 @@ def allocate_notice_numbers(session: Session, app: Application) -> None:
             raise RuntimeError(f"文号分配失败：{app.application_no} {key}")
 
 
-def packet_context(session: Session, app: Application, doc_key: str, parts: list[Document]) -> dict:
-    ctx = build_context(session, app, doc_key)
+def packet_context(session: Session, app: Application, doc_key: str, parts: list[Document],
+                   file: CaseFile | None = None) -> dict:
+    ctx = build_context(session, app, doc_key, file)
     ctx["contents"] = [{"number": d.document_no, "title": d.title, "pages": d.pages,
                         "verification_code": d.verification_code} for d in parts]
     return ctx
@@ -193,17 +201,20 @@ def _existing(session: Session, app: Application, doc_key: str) -> Document | No
                                                Document.doc_key == doc_key)).first()
 
 
-def _plan(session: Session, app: Application, doc_key: str) -> _Due | None:
+def _plan(session: Session, app: Application, doc_key: str, existing: Document | None, file: CaseFile) -> _Due | None:
     """What issuing one document needs, or None when it is issued and its file is there."""
-    existing = _existing(session, app, doc_key)
     if existing and Path(existing.path).is_file():
         return None
     # a lost file is re-rendered from what was issued, so it comes back byte-identical; a context
     # stored before the document set changed (policy 2026.11-3 added contacts, 文号, remedies)
     # no longer fits the templates and is built afresh
     stored = existing.context if existing and existing.context else None
-    context = stored if stored and "centre" in stored else build_context(session, app, doc_key)
+    context = stored if stored and "centre" in stored else build_context(session, app, doc_key, file)
     return _Due(doc_key, kind(doc_key).title, kind(doc_key).template, context, document_path(app, doc_key))
+
+
+def _issued(session: Session, app: Application) -> dict[str, Document]:
+    return {d.doc_key: d for d in session.exec(select(Document).where(Document.application_id == app.id)).all()}
 
 
 def _record(session: Session, app: Application, due: _Due, rendered: docs.Rendered) -> Document:
@@ -230,34 +241,36 @@ def _record(session: Session, app: Application, due: _Due, rendered: docs.Render
 
 
 def _issue(application_id: uuid.UUID, *, read, write) -> list[Document]:
+    """The application is loaded once (its file) and passed down through the phases; only the
+    documents' rows are read again, as other processes may record them meanwhile."""
     with read() as session:
-        app = session.get(Application, application_id)
-        needs_numbers = any(kind(k).official and _existing(session, app, k) is None
-                            for k in due_documents(app, matter_cases(session, app.id)))
+        file = load_file(session, application_id)
+        app = file.app
+        due = due_documents(app, file.cases)
+        issued = _issued(session, app)
+        needs_numbers = any(kind(k).official and k not in issued for k in due)
     if needs_numbers:
         with write() as session:
-            allocate_notice_numbers(session, session.get(Application, application_id))
+            allocate_notice_numbers(session, app, file)
     with read() as session:
-        app = session.get(Application, application_id)
-        plans = [p for k in due_documents(app, matter_cases(session, app.id)) if (p := _plan(session, app, k))]
+        plans = [p for k in due if (p := _plan(session, app, k, issued.get(k), file))]
     rendered = {p.key: docs.render(p.template, p.context, p.path) for p in plans}
     with write() as session:
-        app = session.get(Application, application_id)
         for p in plans:
             _record(session, app, p, rendered[p.key])
     with read() as session:
-        app = session.get(Application, application_id)
         key = packet_key(app)
-        packet = _plan(session, app, key) if key else None
+        issued = _issued(session, app)
+        packet = _plan(session, app, key, issued.get(key), file) if key else None
         if packet is not None:
-            parts = [_existing(session, app, k) for k in due_documents(app, matter_cases(session, app.id))]
-            packet.context = packet_context(session, app, key, parts)
+            parts = [issued[k] for k in due]
+            packet.context = packet_context(session, app, key, parts, file)
     if packet is not None:
         cover = docs.render(packet.template, packet.context)
         bodies = [rendered.get(row.doc_key) or docs.render(row.template, row.context) for row in parts]
         combined = docs.combine(cover, bodies, packet.path)
         with write() as session:
-            _record(session, session.get(Application, application_id), packet, combined)
+            _record(session, app, packet, combined)
     with read() as session:
         return session.exec(select(Document).where(Document.application_id == application_id)).all()
 
@@ -271,5 +284,4 @@ def issue_all(session: Session, application_id: uuid.UUID) -> list[Document]:
 
 def issue_all_unlocked(application_id: uuid.UUID) -> list[Document]:
     """The same, each phase in its own unit of work: rendering holds no database lock."""
-    from onematter.config.db import session_scope
     return _issue(application_id, read=lambda: session_scope(readonly=True), write=session_scope)

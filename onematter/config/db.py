@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
@@ -69,7 +69,7 @@ def session_scope(*, readonly: bool = False) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine | None = None):
-    from alembic.config import Config
+    from alembic.config import Config  # lazy: reading commands never migrate, so never import Alembic
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
@@ -79,7 +79,7 @@ def alembic_config(engine: Engine | None = None):
 
 def init_db(engine: Engine | None = None) -> None:
     """Bring the schema to the latest migration (idempotent)."""
-    from alembic import command
+    from alembic import command  # lazy: reading commands never migrate, so never import Alembic
 
     command.upgrade(alembic_config(engine), "head")
 
@@ -96,7 +96,6 @@ class SchemaNotReady(Exception):
 def check_schema() -> bool:
     """For commands that only read (they never migrate): False when nothing was ever stored (no
     schema yet), True when the schema is current; an outdated schema is a clear error."""
-    from sqlalchemy import inspect, text
     engine = get_engine()
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):

@@ -10,8 +10,12 @@ timeout is raised to fit a slow machine.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
+import subprocess
+import sys
+import uuid
 from contextlib import contextmanager
 from importlib.metadata import version
 from pathlib import Path
@@ -76,9 +80,10 @@ def prepare_prefect() -> bool:
     with _locked(home / ".migrate.lock"):
         if _prepared(home):        # another process did it while we waited
             return False
-        import asyncio
 
-        from prefect.server.database import provide_database_interface
+        from prefect.server.database import (
+            provide_database_interface,  # lazy: Prefect's server modules only when its database is prepared
+        )
         asyncio.run(provide_database_interface().create_db())
         (home / MARKER).write_text(_stamp(home), encoding="utf-8")
     return True
@@ -127,9 +132,6 @@ TOKEN = "ONEMATTER_CLI_RUN"
 
 def watch_children() -> None:
     """Nothing the CLI starts may outlive it: a watchdog stops what carries this process's token."""
-    import subprocess
-    import sys
-    import uuid
     if os.environ.get(TOKEN, "").startswith(f"{os.getpid()}-") or not Path("/proc").is_dir():
         return                                    # this process is watched already
     token = f"{TOKEN}={os.getpid()}-{uuid.uuid4().hex}"

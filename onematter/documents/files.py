@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Written under a temporary name, flushed, then renamed into place: a full disk or a killed
     process leaves no truncated PDF behind under the document's name."""
-    import os
-    import tempfile
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:

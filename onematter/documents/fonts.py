@@ -9,6 +9,7 @@ still printed, from the full face. Without the cut faces documents are the same,
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 from dataclasses import dataclass
@@ -69,8 +70,8 @@ def _source(face: Face) -> tuple[str, int]:
 
 def cut(face: Face, target: Path) -> Path:
     """Cut one face to `charset()` and write it to target/<file_name> (atomically)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTCollection, TTFont
+    from fontTools import subset  # lazy: fontTools only when faces are cut (onematter fonts)
+    from fontTools.ttLib import TTCollection, TTFont  # lazy: fontTools only when faces are cut (onematter fonts)
 
     path, index = _source(face)
     if "NotoSansCJK" not in path.replace(" ", "") and "NotoSerifCJK" not in path.replace(" ", ""):
@@ -84,7 +85,6 @@ def cut(face: Face, target: Path) -> Path:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=charset())
     subsetter.subset(font)
-    import io
     buffer = io.BytesIO()
     font.save(buffer)
     out = target / face.file_name
@@ -95,7 +95,7 @@ def cut(face: Face, target: Path) -> Path:
 
 def prepare_fonts(target: Path | None = None) -> list[Path]:
     """Cut every face that is not there yet (in parallel, one process per face)."""
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor  # lazy: only when faces are cut
     target = target or fonts_dir()
     target.mkdir(parents=True, exist_ok=True)
     todo = [f for f in FACES if not (target / f.file_name).is_file()]

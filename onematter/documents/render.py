@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote, urlencode, urlparse
 
 import jinja2
 from markupsafe import Markup
@@ -84,7 +84,7 @@ def keep_tail(text: str, chars: int = 4) -> Markup:
 
 def capitals(yuan: int) -> str:
     """An amount in 大写 (贰万柒仟元整), by cn2an."""
-    import cn2an
+    import cn2an  # lazy: only for amounts in capitals
     return cn2an.an2cn(int(yuan), "rmb")
 
 
@@ -104,7 +104,10 @@ def templates_dir() -> Path:
 
 
 def _fetcher_class():
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import (  # lazy: WeasyPrint only when rendering (the CLI's reading commands import this module)
+        URLFetcher,
+        URLFetcherResponse,
+    )
 
     class TemplatesOnlyFetcher(URLFetcher):
         """Serve files under templates/ only; refuse everything else at once (no network)."""
@@ -133,7 +136,9 @@ def url_fetcher():
 
 @lru_cache(maxsize=1)
 def font_config():
-    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.text.fonts import (
+        FontConfiguration,  # lazy: WeasyPrint only when rendering (the CLI's reading commands import this module)
+    )
     return FontConfiguration()
 
 
@@ -142,7 +147,7 @@ def font_config():
 
 @lru_cache(maxsize=1)
 def _primary_cmap() -> frozenset[int]:
-    from fontTools.ttLib import TTCollection, TTFont
+    from fontTools.ttLib import TTCollection, TTFont  # lazy: fontTools only to check a name's glyphs
     path = subprocess.run(["fc-match", "-f", "%{file}", PRIMARY_FONTS[0]], capture_output=True, text=True).stdout
     if "NotoSansCJK" not in path.replace("-", "").replace(" ", ""):
         raise RenderError(f"未安装中文字体 {PRIMARY_FONTS[0]}：请安装 {FONT_PACKAGE}（apt-get install {FONT_PACKAGE}）")
@@ -199,7 +204,7 @@ def render_html(template: str, context: dict) -> str:
 
 def html_document(html: str):
     """Lay out HTML with WeasyPrint: returns a weasyprint.Document."""
-    from weasyprint import HTML
+    from weasyprint import HTML  # lazy: WeasyPrint only when rendering (the CLI's reading commands import this module)
     with _lock:
         return HTML(string=html, base_url=str(templates_dir()) + "/", url_fetcher=url_fetcher()).render(
             font_config=font_config())
@@ -258,7 +263,6 @@ def combine(cover, parts: list, target: Path | None = None) -> Rendered:
 
 
 def verify_link(doc: dict, code: str) -> str:
-    from urllib.parse import urlencode
     base = doc.get("verify_url") or ""
     query = urlencode({"no": doc.get("number", ""), "code": code})
     return f"{base}?{query}" if base else f"ONEMATTER|{doc.get('number', '')}|{code}"
@@ -269,6 +273,6 @@ def qr_svg(context: dict, code: str) -> Markup:
     doc = context.get("doc") or {}
     if not doc.get("qr"):
         return Markup("")
-    import segno
+    import segno  # lazy: only when a QR code is drawn
     payload = verify_link(doc, code)
     return Markup(segno.make(payload, error="m").svg_inline(scale=2, border=1, omitsize=False))

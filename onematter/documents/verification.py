@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from onematter.case.models import Application, Document
+from onematter.config.settings import local
 
 UNKNOWN = {"result": "unknown", "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}
 NUMBER = re.compile(r"[A-Z]{2,16}-\d{8}-\d{4}-\d{2}")
@@ -34,9 +36,8 @@ def verify_pdf(session: Session, path: Path) -> dict:
 
 
 def _document_number(data: bytes) -> str | None:
-    import io
 
-    from pypdf import PdfReader
+    from pypdf import PdfReader  # lazy: pypdf only when a file is verified
     try:
         reader = PdfReader(io.BytesIO(data))
         text = "".join(page.extract_text() or "" for page in reader.pages[:2])
@@ -50,7 +51,6 @@ def verify_code(session: Session, document_no: str, code: str) -> dict:
     """A document number and verification code as printed (or carried by the QR code): genuine,
     altered (the number is registered with another code) or unknown. Only the document's title
     and date are revealed, never whom it concerns."""
-    from onematter.config.settings import local
     number = (document_no or "").strip().upper()
     given = (code or "").strip().upper().replace(" ", "")
     doc = session.exec(select(Document).where(Document.document_no == number)).first() if number else None

@@ -10,22 +10,24 @@ wait for the next morning); a failed attempt is retried with exponential backoff
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import datetime as dt
 import math
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import quote
 
+import jinja2
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from onematter.case.models import Notification, OptOut, Person
-from onematter.policy import load_policy
+from onematter.config.db import session_scope
 from onematter.config.resources import templates_dir
 from onematter.config.settings import TZ, get_settings
+from onematter.policy import load_policy
+from onematter.rules.identity import normalise_id_number
 
 SMS_SEGMENT = 70
 STATUS_LABELS = {"pending": "待发送", "sent": "已发送", "failed": "发送失败", "suppressed": "已退订未发送",
@@ -51,7 +53,6 @@ def enqueue(session: Session, *, key: str, kind: str, payload: dict, audience: s
 
 @lru_cache(maxsize=1)
 def _texts():
-    import jinja2
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates_dir() / "messages")),
                               autoescape=False, undefined=jinja2.StrictUndefined, trim_blocks=True,
                               keep_trailing_newline=False)
@@ -92,7 +93,7 @@ def _send(urls: list[str], n: Notification, body: str, mobile: str | None) -> st
     """Deliver through every URL not yet done for this message (the channels that took it are
     remembered, so a retry after one channel failed does not send twice on the others); None when
     all have it, else why not."""
-    import apprise
+    import apprise  # lazy: Apprise only when a message is sent
     done = set(n.payload.get("_delivered") or [])
     title = "" if n.audience == "veteran" else f"[{n.id.hex[:8]}] 一件事联办提醒"
     failed = []
@@ -119,7 +120,6 @@ def deliver_due(at: dt.datetime, *, limit: int = 1000,
                 progress: Callable[[float], None] | None = None) -> dict[str, int]:
     """Deliver what is due at `at` (a time, tz-aware). Returns counts by what happened. A batch of
     more than 100 reports its progress (percent, about every 5 %) to `progress`."""
-    from onematter.config.db import session_scope
     policy = load_policy().followups
     counts = {"sent": 0, "deferred": 0, "retry": 0, "failed": 0, "suppressed": 0, "no_channel": 0}
     with session_scope(readonly=True) as s:
@@ -197,7 +197,6 @@ def opt_out_mobile(session: Session, mobile: str, source: str) -> int:
 
 
 def opt_out(session: Session, id_number: str, source: str) -> Person:
-    from onematter.rules.identity import normalise_id_number
     person = session.exec(select(Person).where(Person.id_number == normalise_id_number(id_number))).first()
     if person is None:
         raise LookupError("没有该公民身份号码的申请人")

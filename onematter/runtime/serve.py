@@ -3,6 +3,7 @@ read-only document endpoint — on loopback, until Ctrl-C, stopping everything i
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -13,10 +14,16 @@ import time
 from pathlib import Path
 
 import httpx
+import uvicorn
 import yaml
+from prefect import serve as prefect_serve
+from prefect.flows import load_flow_from_entrypoint
+from prefect.schedules import Cron
 
+from onematter.config.privacy import MaskingFilter
 from onematter.config.resources import CHECKOUT, deployments_file, in_checkout
 from onematter.config.settings import get_settings
+from onematter.web.app import create_app
 
 RUN_RETENTION_DAYS = 30         # ended flow runs, with their task runs, logs and artifacts
 
@@ -34,8 +41,6 @@ def load_deployments(path: Path | None = None) -> list[dict]:
 
 def runner_deployments(path: Path | None = None) -> list:
     """Every deployment of prefect.yaml as a RunnerDeployment (for `serve`)."""
-    from prefect.flows import load_flow_from_entrypoint
-    from prefect.schedules import Cron
 
     result = []
     for spec in load_deployments(path):
@@ -162,7 +167,6 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
             sys.stdout.flush()
 
         threading.Thread(target=announce, daemon=True, name="announce").start()
-        from prefect import serve as prefect_serve
         prefect_serve(*deployments, print_starting_message=False)
     finally:
         stop_processes(worker_procs)
@@ -177,12 +181,8 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
 def _start_web(port: int) -> None:
     """The staff page (with /documents and /verify) on loopback. Access logs stay off: a URL may
     carry a search term."""
-    import uvicorn
 
-    from onematter.web.app import create_app
-    import logging
 
-    from onematter.config.privacy import MaskingFilter
     config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
     logging.getLogger("uvicorn.error").addFilter(MaskingFilter())     # its tracebacks, masked
     threading.Thread(target=uvicorn.Server(config).run, daemon=True, name="web").start()

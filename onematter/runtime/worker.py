@@ -9,6 +9,7 @@ lease runs out, the next worker takes the application up and marks the lost flow
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -17,8 +18,17 @@ import threading
 import time
 import uuid
 
+from prefect.client.orchestration import get_client
+from prefect.states import Crashed
+
+import onematter.flows.combined_application  # noqa: F401 — warm_up pays for Prefect's and the flow's imports once
 from onematter.case import workqueue
+from onematter.config.db import session_scope
+from onematter.config.embedded import served
+from onematter.config.privacy import scrub
 from onematter.config.settings import get_settings
+from onematter.documents.render import warm_fonts
+from onematter.services.handover import run_flow_here
 
 log = logging.getLogger("onematter.worker")
 PARENT_ENV = "ONEMATTER_WORKER_PARENT"      # set by `serve`: its workers stop when it is gone
@@ -30,9 +40,6 @@ def worker_name() -> str:
 
 def warm_up() -> None:
     """Pay the cold costs once: Prefect's and our imports, the database pool, the font set."""
-    import onematter.flows.combined_application  # noqa: F401
-    from onematter.documents.render import warm_fonts
-    from onematter.config.db import session_scope
     warm_fonts()
     with session_scope(readonly=True):
         pass
@@ -40,10 +47,7 @@ def warm_up() -> None:
 
 def mark_crashed(run_id: str, *, lost: str, by: str) -> None:
     """The lost worker's flow run, left Running, is marked Crashed with who took over."""
-    import asyncio
 
-    from prefect.client.orchestration import get_client
-    from prefect.states import Crashed
 
     async def mark() -> None:
         async with get_client() as client:
@@ -87,8 +91,6 @@ def _watch_parent() -> None:
 
 def process(claim: workqueue.Claim, worker: str, lease_seconds: float) -> str:
     """Run one claimed application's flow here; returns the item's state afterwards."""
-    from onematter.config.privacy import scrub
-    from onematter.services.handover import run_flow_here
     if claim.lost_run_id:
         mark_crashed(claim.lost_run_id, lost=claim.taken_from, by=worker)
     lease = _Lease(claim, worker, lease_seconds)
@@ -105,7 +107,6 @@ def process(claim: workqueue.Claim, worker: str, lease_seconds: float) -> str:
 
 def run_worker(*, poll: float = 0.2, stop: threading.Event | None = None, echo=print) -> None:
     """Take and run applications until stopped (Ctrl-C, SIGTERM, or `stop`)."""
-    from onematter.config.embedded import served
     if not served():
         raise SystemExit("onematter worker 需要 PREFECT_API_URL 指向 Prefect 服务器（onematter serve 打印的地址）")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

@@ -102,7 +102,6 @@ def stopped_context(session, case, view: dict) -> dict:
     ctx["incentive"]["stopped_years"] = [y.year for y in years if y.status == "stopped"]
     ctx["incentive"]["total_before"] = claim.total_yuan
     ctx["incentive"]["total_yuan"] = sum(y.amount_yuan for y in kept)
-    from onematter.policy import load_policy
     return ctx | {"reverification": dict(case.details["reverification_ended"]),
                   "remedy": load_policy().remedy.model_dump()}
 
