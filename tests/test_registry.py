@@ -10,7 +10,9 @@ from tests.conftest import REPO
 CORE = ["onematter/casework/intake.py", "onematter/casework/applications.py", "onematter/casework/catalogue.py",
         "onematter/casework/dossier.py", "onematter/casework/issuing.py", "onematter/casework/views.py",
         "onematter/casework/board.py", "onematter/casework/processing.py", "onematter/case/lifecycle.py",
-        "onematter/cli/__init__.py", "onematter/policy/__init__.py", "flows/combined_application.py", "flows/decision.py",
+        "onematter/cli/__init__.py", "onematter/policy/__init__.py", "onematter/services/queries.py",
+        "onematter/web/app.py", "onematter/web/routes/applications.py", "onematter/web/templates/form.html",
+        "flows/combined_application.py", "flows/decision.py",
         "flows/followups.py", "tasks/cases.py", "tasks/documents.py", "tasks/artifacts.py",
         "templates/form/document.html", "templates/receipt/document.html", "templates/completion/document.html",
         "templates/refusal/document.html", "templates/packet/cover.html", "templates/base.html"]

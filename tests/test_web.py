@@ -123,7 +123,7 @@ def test_field_errors_next_to_their_fields_with_the_values_kept(client, session)
     assert 'value="当湖街道" checked' in r.text and 'value="PX-QCWX-01" selected' in r.text
     # the same messages as `onematter apply` (one validation)
     from onematter.case.forms import FormError
-    from onematter.web.routes import form_to_intake
+    from onematter.web.routes.applications import form_to_intake
     from onematter.casework.intake import parse_intake
     user = session.exec(select(StaffUser).where(StaffUser.username == "wangjue")).one()
     with pytest.raises(FormError) as exc:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from onematter.matters.spec import MatterSpec
 from onematter.policy import Policy, PolicyError
 
-__all__ = ["MatterSpec", "all_specs", "spec", "keys", "deciding", "UnknownMatter", "check_policy"]
+__all__ = ["MatterSpec", "all_specs", "spec", "keys", "deciding", "UnknownMatter", "check_policy", "templates_dir"]
+_FOLDERS: dict[str, Path] = {}       # matter key → its package's folder (filled by the registry)
 
 
 class UnknownMatter(KeyError):
@@ -29,6 +31,7 @@ def _registry() -> dict[str, MatterSpec]:
         module = importlib.import_module(f"{__name__}.{info.name}")
         if isinstance(getattr(module, "SPEC", None), MatterSpec):
             found.append(module.SPEC)
+            _FOLDERS[module.SPEC.key] = Path(module.__file__).parent
     found.sort(key=lambda s: (s.order, s.key))
     _check(found)
     return {s.key: s for s in found}
@@ -62,6 +65,12 @@ def spec(key: str) -> MatterSpec:
         return _registry()[key]
     except KeyError:
         raise UnknownMatter(key) from None
+
+
+def templates_dir(key: str) -> Path:
+    """The matter's own templates folder (its fields on the staff page's form)."""
+    spec(key)
+    return _FOLDERS[key] / "templates"
 
 
 def deciding() -> list[MatterSpec]:

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable, Literal
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from sqlmodel import Session
 
     from onematter.case.models import Application, MatterCase, Person
@@ -107,6 +109,9 @@ class MatterSpec:
     decision: Decision | None = None
     references: Callable[["Session", Any], dict[str, str]] | None = None  # unknown catalogue codes
     catalogue: tuple[CatalogueList, ...] = ()
+    # what the staff page's form offers from its catalogue lists on a day:
+    # {list name: [{"code", "label", "left"}]} (courses with seats left, banks …)
+    choices: Callable[["Session", "date"], dict[str, list[dict]]] | None = None
     policy_block: str | None = None
     policy_model: type[BaseModel] | None = None
     extra: dict = field(default_factory=dict)

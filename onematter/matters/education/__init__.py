@@ -14,6 +14,7 @@ from onematter.case.models import EducationRegistration, Programme
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
 from onematter.matters.education import rules
+from onematter.matters.education.choices import choices
 from onematter.config.settings import today
 
 
@@ -92,4 +93,5 @@ SPEC = MatterSpec(
     refusal_advice="取得相应学历或在专业报名时间内，可到受理窗口重新申请。",
     references=references,
     catalogue=(CatalogueList("programmes", ProgrammeIn, Programme, sample_programmes),),
+    choices=choices,
 )

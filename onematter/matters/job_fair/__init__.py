@@ -18,6 +18,7 @@ from onematter.followups.outbox import enqueue
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
 from onematter.matters.job_fair import rules
+from onematter.matters.job_fair.choices import choices
 from onematter.config.settings import TZ, local, now
 
 
@@ -170,4 +171,5 @@ SPEC = MatterSpec(
     refusal_advice="可选择其他尚未开始、仍有名额的招聘会场次，到受理窗口重新报名。",
     references=references,
     catalogue=(CatalogueList("fairs", FairIn, Fair, sample_fairs),),
+    choices=choices,
 )

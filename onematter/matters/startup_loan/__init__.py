@@ -19,6 +19,7 @@ from onematter.case.models import Bank, LoanClaim, LoanSubsidyYear, MatterCase
 from onematter.policy import load_policy
 from onematter.rules import Outcome
 from onematter.matters.startup_loan import rules
+from onematter.matters.startup_loan.choices import choices
 from onematter.rules.identity import normalise_credit_code
 from onematter.config.settings import today
 
@@ -176,5 +177,6 @@ SPEC = MatterSpec(
                       rejection_title="贴息审核不予确认通知书"),
     references=references,
     catalogue=(CatalogueList("banks", BankIn, Bank, sample_banks),),
+    choices=choices,
     policy_block="startup_loan", policy_model=LoanPolicy,
 )

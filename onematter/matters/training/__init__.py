@@ -15,6 +15,7 @@ from onematter.case.models import Course, Enrolment
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
 from onematter.matters.training import rules
+from onematter.matters.training.choices import choices
 from onematter.config.settings import today
 
 
@@ -105,4 +106,5 @@ SPEC = MatterSpec(
     refusal_advice="可选择尚未开班、仍有名额的其他课程，到受理窗口重新报名。",
     references=references,
     catalogue=(CatalogueList("courses", CourseIn, Course, sample_courses),),
+    choices=choices,
 )

@@ -1,0 +1,299 @@
+"""What the staff page reads: the form's choices, a returning person, one case (page and live
+progress), the list with its filters and search, the tasks, the supervisor's queue, the public
+verification, a document's file. Each takes a read-only session and returns plain data (dicts,
+lists, strings) that a template or JSON shows as it is; a missing application is NotFound."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from onematter import matters
+from onematter.case.lifecycle import get_application
+from onematter.case.models import (
+    Application, Decision, Document, Event, MatterCase, Person, StaffTask, StaffUser,
+)
+from onematter.casework.applications import matter_cases
+from onematter.casework.dossier import APPLICATION_STATUS_LABELS, kind, packet_key
+from onematter.casework.progress import progress
+from onematter.casework.staff_tasks import RESULTS
+from onematter.casework.views import application_view
+from onematter.config.settings import get_settings, local, today
+from onematter.documents.verification import verify_code, verify_pdf
+from onematter.policy import load_policy
+from onematter.rules import EDUCATION_LEVELS
+from onematter.rules.identity import mask_id
+from onematter.rules.workdays import working_days_between
+
+LIST_LIMIT = 100
+CATEGORIES = ["义务兵", "军士", "军官"]
+PLACEMENTS = ["自主就业", "安排工作", "退休", "转业", "复员"]
+PROGRESS_KEYS = ("done", "stuck", "matters", "documents", "packet", "timeline", "run_url")
+
+
+# ------------------------------------------------------------------ signing in, the form
+
+
+def staff_user(session: Session, *, username: str) -> StaffUser | None:
+    """The active account signed in as `username` (detached from the session), else None."""
+    user = session.exec(select(StaffUser).where(StaffUser.username == username)).first()
+    if user is None or not user.active:
+        return None
+    session.expunge(user)
+    return user
+
+
+def catalogue_choices(session: Session, *, day: dt.date | None = None) -> dict[str, list[dict]]:
+    """What the form offers from the catalogue on `day` (default today), each matter's own lists
+    ({list name: [{code, label, left}]}): courses not yet started with seats left, programmes
+    whose window is open, fairs not yet started with room per mode, the partner banks."""
+    day = day or today()
+    out: dict[str, list[dict]] = {}
+    for spec in matters.all_specs():
+        if spec.choices is not None:
+            out |= spec.choices(session, day)
+    return out
+
+
+def form_context(session: Session) -> dict:
+    """Everything the one form offers: the catalogue's choices, the towns, the matters (key and
+    title, in the registry's order), the applicant's lists."""
+    return {"choices": catalogue_choices(session), "towns": load_policy().towns,
+            "specs": [{"key": s.key, "title": s.title} for s in matters.all_specs()],
+            "educations": EDUCATION_LEVELS, "categories": CATEGORIES, "placements": PLACEMENTS}
+
+
+def person_lookup(session: Session, *, id_number: str) -> dict:
+    """A returning person's last details for the form: {found, applicant}."""
+    person = session.exec(select(Person).where(Person.id_number == id_number)).first()
+    if person is None:
+        return {"found": False}
+    last = session.exec(select(Application).where(Application.person_id == person.id)
+                        .order_by(Application.submitted_at.desc())).first()
+    applicant = dict(last.form["applicant"]) if last else {"name": person.name, "mobile": person.mobile}
+    return {"found": True, "applicant": applicant}
+
+
+# ------------------------------------------------------------------ one application
+
+
+def case_context(session: Session, *, application_no: str) -> dict:
+    """The case page: the application, the person (masked), each matter with its deadline and
+    working days left, the documents and the packet, the timeline, whether the work stopped and
+    why, the Prefect run. Raises NotFound."""
+    policy = load_policy()
+    day = today()
+    app_row = get_application(session, application_no)
+    view = application_view(session, app_row)
+    person = session.get(Person, app_row.person_id)
+    cases = {c.matter: c for c in matter_cases(session, app_row.id)}
+    events = session.exec(select(Event).where(Event.application_id == app_row.id).order_by(Event.at, Event.id)).all()
+    state = progress(session, app_row)
+    missing = state.missing
+    decisions = {c.matter: session.exec(select(Decision).where(Decision.matter_case_id == c.id)).first()
+                 for c in cases.values()}
+    pkey = packet_key(app_row)
+    done = not missing and app_row.status in ("completed", "awaiting_decision")
+    run_ids = [e.flow_run_id for e in events if e.flow_run_id]
+    staff = {u.username: u.name for u in session.exec(select(StaffUser)).all()}
+    rows = []
+    for m in view["matters"]:
+        spec = matters.spec(m["matter"])
+        deadline = dt.date.fromisoformat(m["deadline"])
+        is_open = m["status"] in spec.open_statuses
+        left = working_days_between(day, deadline, policy) if is_open else None
+        d = decisions.get(m["matter"])
+        rows.append({"matter": m["matter"], "title": spec.title, "status": m["status"],
+                     "label": spec.label(m["status"]), "reason": m["reason"] or "",
+                     "deadline": m["deadline"], "left": left, "open": is_open,
+                     "overdue": is_open and deadline < day,
+                     "decided": f"{d.decided_by} {local(d.decided_at):%Y-%m-%d %H:%M}" if d else ""})
+    base = f"/documents/{app_row.application_no}/"
+    documents = [{"kind": d["kind"], "title": d["title"], "no": d["document_no"],
+                  "url": base + Path(d["path"]).name} for d in view["documents"]
+                 if not d["kind"].startswith("packet")]
+    packet = next(({"title": d["title"], "url": base + Path(d["path"]).name} for d in view["documents"]
+                   if d["kind"] == pkey), None)
+    timeline = [{"at": local(e.at).strftime("%Y-%m-%d %H:%M:%S"), "who": _actor(e.actor, staff),
+                 "what": _event_text(e)} for e in events]
+    return {
+        "app": {"no": app_row.application_no, "status": app_row.status,
+                "status_label": APPLICATION_STATUS_LABELS.get(app_row.status, app_row.status),
+                "date": app_row.application_date.isoformat(), "deadline": app_row.deadline.isoformat(),
+                "station": app_row.station, "town": app_row.town, "staff": app_row.staff_name},
+        "person": {"name": person.name, "id_masked": mask_id(person.id_number)},
+        "matters": rows, "documents": documents, "packet": packet, "done": done, "stuck": state.stuck,
+        "missing": [kind(k).title for k in missing], "timeline": timeline,
+        "failed": state.failed if state.unfinished else "",
+        "run_url": _run_url(run_ids[-1]) if run_ids else "",
+    }
+
+
+def case_progress(session: Session, *, application_no: str) -> dict:
+    """The case page's live part (polled as JSON): status, matters, documents, packet, timeline.
+    Raises NotFound."""
+    ctx = case_context(session, application_no=application_no)
+    return {"status": ctx["app"]["status"], "status_label": ctx["app"]["status_label"]} | \
+        {k: ctx[k] for k in PROGRESS_KEYS}
+
+
+def _actor(actor: str, staff: dict[str, str]) -> str:
+    """Who did it, as the timeline says it (`web:wangjue` → 王珏（工作台）)."""
+    source, _, who = actor.partition(":")
+    return {"web": f"{staff.get(who, who)}（工作台）", "cli": f"{who}（命令行）", "prefect-ui": f"{who}（Prefect 审核表单）",
+            "flow": "系统（办理流程）", "staff": f"{who}（命令行）", "deadline-watch": "系统（时限监控）",
+            "sweep-stuck": "系统（中断续办）"}.get(source, actor)
+
+
+def _event_text(e: Event) -> str:
+    """What happened, in the matter's own words."""
+    if e.entity == "application":
+        label = APPLICATION_STATUS_LABELS.get(e.to_status, e.to_status)
+        return f"联办申请：{label}" + (f"（{e.note}）" if e.note else "")
+    matter = e.entity.split(":", 1)[-1]
+    try:
+        spec = matters.spec(matter)
+        return f"{spec.title}：{spec.label(e.to_status)}" + (f"（{e.note}）" if e.note else "")
+    except matters.UnknownMatter:
+        return f"{e.entity}：{e.to_status}"
+
+
+def _run_url(run_id: str) -> str:
+    base = get_settings().prefect_ui_url or (os.environ.get("PREFECT_API_URL") or "").removesuffix("/api")
+    return f"{base.rstrip('/')}/runs/flow-run/{run_id}" if base else ""
+
+
+def document_file(*, application_no: str, filename: str) -> Path | None:
+    """An issued PDF under the documents folder (reads no database), or None: nothing outside it."""
+    root = get_settings().documents_dir.resolve()
+    path = (root / application_no / filename).resolve()
+    return path if root in path.parents and path.is_file() else None
+
+
+# ------------------------------------------------------------------ lists
+
+
+def list_context(session: Session, *, status: str = "", matter: str = "", town: str = "", station: str = "",
+                 overdue: str = "", date_from: str = "", date_to: str = "", q: str = "") -> dict:
+    """Finding cases: the newest first (at most LIST_LIMIT), by status, matter, town, station,
+    overdue, date range; `q` is the last four of an ID number, an application number's start or
+    part of a name. With the filters as applied and the lists they choose from."""
+    f = {"status": status, "matter": matter, "town": town, "station": station, "overdue": overdue,
+         "date_from": date_from, "date_to": date_to, "q": q.strip()[:40]}
+    query = select(Application, Person).join(Person, Person.id == Application.person_id)
+    if f["status"] in APPLICATION_STATUS_LABELS:
+        query = query.where(Application.status == f["status"])
+    if f["matter"] in matters.keys():
+        query = query.where(Application.id.in_(select(MatterCase.application_id).where(MatterCase.matter == f["matter"])))
+    if f["town"]:
+        query = query.where(Application.town == f["town"])
+    if f["station"]:
+        query = query.where(Application.station == f["station"])
+    if f["overdue"]:
+        query = query.where(Application.deadline < today(), Application.status != "completed")
+    for key, op in (("date_from", "__ge__"), ("date_to", "__le__")):
+        try:
+            day = dt.date.fromisoformat(f[key]) if f[key] else None
+        except ValueError:
+            day = None
+        if day:
+            query = query.where(getattr(Application.application_date, op)(day))
+    q = f["q"]
+    if q:
+        if re.fullmatch(r"\d{3}[\dXx]", q):
+            query = query.where(Person.id_number.endswith(q.upper()))
+        elif re.fullmatch(r"[A-Za-z]+-?\d[\d-]*", q):
+            query = query.where(func.upper(Application.application_no).startswith(q.upper()))
+        else:
+            query = query.where(Person.name.contains(q))
+    rows = session.exec(query.order_by(Application.application_no.desc()).limit(LIST_LIMIT + 1)).all()
+    stations = sorted({st for st in session.exec(select(Application.station).distinct()).all()})
+    items = []
+    for app_row, person in rows[:LIST_LIMIT]:
+        titles = [matters.spec(c.matter).short for c in session.exec(
+            select(MatterCase).where(MatterCase.application_id == app_row.id)).all()]
+        items.append({"no": app_row.application_no, "name": person.name, "id_masked": mask_id(person.id_number),
+                      "date": app_row.application_date.isoformat(), "deadline": app_row.deadline.isoformat(),
+                      "status": APPLICATION_STATUS_LABELS.get(app_row.status, app_row.status),
+                      "overdue": app_row.deadline < today() and app_row.status != "completed",
+                      "town": app_row.town, "station": app_row.station, "matters": "、".join(titles)})
+    return {"filters": f, "items": items, "more": len(rows) > LIST_LIMIT, "stations": stations,
+            "towns": load_policy().towns, "statuses": APPLICATION_STATUS_LABELS,
+            "matter_titles": {s.key: s.title for s in matters.all_specs()}}
+
+
+def tasks_context(session: Session, *, station: str) -> dict:
+    """The open staff tasks of a station (`全部`: every station), soonest due first."""
+    query = select(StaffTask).where(StaffTask.status == "open").order_by(StaffTask.due_on)
+    if station != "全部":
+        query = query.where(StaffTask.station == station)
+    items = []
+    for t in session.exec(query).all():
+        app_row = session.get(Application, t.application_id) if t.application_id else None
+        items.append({"id": str(t.id), "kind": t.kind, "title": t.title, "due": t.due_on.isoformat(),
+                      "overdue": t.due_on < today(), "escalated": t.escalated_at is not None,
+                      "no": app_row.application_no if app_row else "", "results": RESULTS.get(t.kind, {})})
+    stations = sorted(set(session.exec(select(StaffTask.station).distinct()).all()))
+    return {"tasks": items, "station": station, "stations": stations}
+
+
+def decision_queue(session: Session) -> list[dict]:
+    """Every matter waiting for a supervisor, by deadline within each matter: the masked facts
+    and the year-by-year schedule."""
+    out = []
+    for spec in matters.deciding():
+        cases = session.exec(select(MatterCase).where(MatterCase.matter == spec.key,
+                                                      MatterCase.status == spec.decision.waiting)
+                             .order_by(MatterCase.deadline)).all()
+        for case in cases:
+            app_row = session.get(Application, case.application_id)
+            person = session.get(Person, app_row.person_id)
+            out.append({"no": app_row.application_no, "matter": spec.key, "title": spec.title,
+                        "name": person.name, "deadline": case.deadline.isoformat(),
+                        "overdue": case.deadline < today(),
+                        "facts": [line.removeprefix("- ").replace("`", "")
+                                  for line in spec.decision.describe(session, case)],
+                        "schedule": _table(spec.decision.board(case))})
+    return out
+
+
+def _table(lines: list[str]) -> dict:
+    """A markdown schedule (heading, table) as {heading, head, rows} for the page."""
+    rows = [[c.strip().replace("**", "") for c in line.strip("|").split("|")] for line in lines if line.startswith("|")]
+    rows = [r for r in rows if not all(set(c) <= set("-: ") for c in r)]
+    return {"heading": lines[0] if lines else "", "head": rows[0] if rows else [], "rows": rows[1:]}
+
+
+# ------------------------------------------------------------------ public verification
+
+
+def verification(session: Session, *, document_no: str, code: str) -> dict:
+    """/verify by number and code (what the QR code carries): genuine, altered or unknown."""
+    return verify_code(session, document_no, code)
+
+
+def verify_upload(session: Session, *, data: bytes) -> dict:
+    """/verify of an uploaded PDF: the verdict, the title and the date only."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(data)
+        fh.flush()
+        return _public(session, verify_pdf(session, Path(fh.name)))
+
+
+def _public(session: Session, result: dict) -> dict:
+    """What /verify shows of a file's verification: the verdict, the title and the date only."""
+    if result["result"] == "genuine" or (result["result"] == "altered" and result.get("document_no")):
+        doc = session.exec(select(Document).where(Document.document_no == result["document_no"])).first()
+        if doc is not None:
+            shown = verify_code(session, doc.document_no, doc.verification_code if result["result"] == "genuine" else "")
+            if result["result"] == "altered":
+                shown["message"] = (f"文书编号 {doc.document_no}（{doc.title}）确有登记，但此文件与登记的文件不一致，"
+                                    f"可能已被修改，请以原件为准")
+            return shown
+    return {"result": "unknown", "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}

@@ -1,0 +1,155 @@
+"""The one form (new, submit, a returning person's details), an application (its page, live
+progress, resume, the packet to print) and the list."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from onematter import matters
+from onematter.case.forms import FormError
+from onematter.case.lifecycle import NotFound, OpenApplicationExists
+from onematter.case.models import StaffUser
+from onematter.casework.intake import parse_intake
+from onematter.services import applications, queries
+from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csrf_ok, page
+
+router = APIRouter()
+
+
+# ------------------------------------------------------------------ the one form
+
+
+@router.get("/applications/new", response_class=HTMLResponse)
+def new_application(request: Request, user: CurrentUser, session: SessionDep):
+    return _form_page(request, session, values={}, errors={})
+
+
+@router.post("/applications/new", response_class=HTMLResponse)
+async def submit(request: Request, user: CurrentUser, session: SessionDep):
+    form = await request.form()
+    data, values = form_to_intake(form, user)
+    if not csrf_ok(request, form):
+        return _form_page(request, session, values,
+                          {"form": "页面已过期（安全校验未通过）。已填写的内容都在，请核对后重新提交。"}, status=400)
+    try:
+        intake = parse_intake(data)
+        done = applications.apply(intake=intake, actor=f"web:{user.username}", wait=False, background=True)
+    except FormError as exc:
+        return _form_page(request, session, values, exc.fields, status=422)
+    except OpenApplicationExists as exc:
+        return _form_page(request, session, values, {"form": f"未受理：该申请人已有一件未办结的联办申请 {exc.application_no}，"
+                                                             f"办结后才能再次申请。", "open": exc.application_no},
+                          status=409)
+    return RedirectResponse(f"/applications/{done['application_no']}", status_code=303)
+
+
+@router.post("/persons/lookup")
+async def lookup(request: Request, user: CurrentUser, session: SessionDep):
+    """A returning person's last details, for the form (POST: the ID number stays out of URLs and logs)."""
+    body = await request.json()
+    if request.headers.get("x-csrf-token") != request.session.get("csrf"):
+        raise HTTPException(400, "安全校验未通过，请刷新页面")
+    return queries.person_lookup(session, id_number=str(body.get("id_number") or "").strip().upper()[:18])
+
+
+def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
+    """The page's fields (named by the intake's dotted keys) → the intake dict parse_intake takes,
+    and the values as typed (to show them again with the errors)."""
+    values: dict[str, Any] = {}
+    for key in form.keys():
+        items = form.getlist(key)
+        values[key] = [str(v) for v in items] if key.endswith(".towns") else str(items[-1])
+    a = {k.split(".", 1)[1]: v.strip() for k, v in values.items()
+         if k.startswith("applicant.") and k.count(".") == 1 and isinstance(v, str)}
+    applicant: dict[str, Any] = {k: v for k, v in a.items() if v != ""}
+    cats = re.split(r"[,，、;；\s]+", str(values.get("applicant.intentions.categories", "")).strip())
+    intentions: dict[str, Any] = {"categories": [c for c in cats if c],
+                                  "towns": list(values.get("applicant.intentions.towns") or [])}
+    salary = str(values.get("applicant.intentions.min_salary", "")).strip()
+    if salary:
+        intentions["min_salary"] = int(salary) if salary.isdigit() else salary
+    if intentions["categories"] or intentions["towns"] or "min_salary" in intentions:
+        applicant["intentions"] = intentions
+    chosen: dict[str, Any] = {}
+    for spec in matters.all_specs():
+        if values.get(f"matters.{spec.key}") not in ("on", "true", "1"):
+            continue
+        fields = spec.request.model_fields
+        request: dict[str, Any] = {}
+        for name, field in fields.items():
+            raw = str(values.get(f"matters.{spec.key}.{name}", "")).strip()
+            if raw == "":
+                continue
+            request[name] = int(raw) if field.annotation is int and raw.isdigit() else raw
+        chosen[spec.key] = request
+    data = {"idempotency_key": str(values.get("idempotency_key") or "") or None, "applicant": applicant,
+            "consent": values.get("consent") == "true", "staff": {"name": user.name, "station": user.station},
+            "matters": chosen}
+    if data["idempotency_key"] is None:
+        del data["idempotency_key"]
+    return data, values
+
+
+def _form_page(request: Request, session, values: dict, errors: dict, status: int = 200) -> HTMLResponse:
+    values = {"idempotency_key": f"web-{uuid.uuid4()}"} | values
+    return page(request, "form.html", {"values": values, "errors": errors} | queries.form_context(session),
+                status=status)
+
+
+# ------------------------------------------------------------------ an application
+
+
+def _not_found(no: str) -> HTTPException:
+    return HTTPException(404, f"找不到联办申请 {no}")
+
+
+def _case(query, session, no: str) -> dict:
+    """One application's page or progress (`no` cut to 40 characters); 404 when there is none."""
+    try:
+        return query(session, application_no=no[:40])
+    except NotFound:
+        raise _not_found(no[:40]) from None
+
+
+@router.get("/applications/{no}", response_class=HTMLResponse)
+def case_page(request: Request, no: str, user: CurrentUser, session: SessionDep):
+    return page(request, "case.html", _case(queries.case_context, session, no))
+
+
+@router.get("/applications/{no}/progress")
+def progress(no: str, user: CurrentUser, session: SessionDep):
+    return _case(queries.case_progress, session, no)
+
+
+@router.post("/applications/{no}/resume", dependencies=[CsrfChecked])
+def resume(no: str, user: CurrentUser):
+    try:
+        done = applications.resume(application_no=no[:40], wait=False, background=True, force=True)
+    except NotFound:
+        raise _not_found(no[:40]) from None
+    return RedirectResponse(f"/applications/{done['application_no']}", status_code=303)
+
+
+@router.get("/applications/{no}/print", response_class=HTMLResponse)
+def print_packet(request: Request, no: str, user: CurrentUser, session: SessionDep):
+    ctx = _case(queries.case_context, session, no)
+    if not ctx["packet"]:
+        raise HTTPException(404, "文书清单尚未出具，请稍候")
+    return page(request, "print.html", {"packet": ctx["packet"], "no": ctx["app"]["no"]})
+
+
+# ------------------------------------------------------------------ the list
+
+
+@router.get("/applications", response_class=HTMLResponse)
+def list_page(request: Request, user: CurrentUser, session: SessionDep, status: str = "", matter: str = "",
+              town: str = "", station: str = "", overdue: str = "", date_from: str = "", date_to: str = "",
+              q: str = ""):
+    return page(request, "list.html", queries.list_context(
+        session, status=status, matter=matter, town=town, station=station, overdue=overdue, date_from=date_from,
+        date_to=date_to, q=q))

@@ -1,0 +1,31 @@
+"""The staff tasks the follow-ups create (待办), and recording their results."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from onematter.casework.staff_tasks import TaskRefused
+from onematter.services import queries, staff
+from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, page
+
+router = APIRouter()
+
+
+@router.get("/tasks", response_class=HTMLResponse)
+def tasks_page(request: Request, user: CurrentUser, session: SessionDep, station: str = "", error: str = ""):
+    return page(request, "tasks.html", queries.tasks_context(session, station=station or user.station)
+                | {"error": error[:200]})
+
+
+@router.post("/tasks/{task_id}", dependencies=[CsrfChecked])
+async def task_done(request: Request, task_id: str, user: CurrentUser, session: SessionDep):
+    form = await request.form()
+    try:
+        staff.record_task(task_id=task_id[:40], result=str(form.get("result") or ""), by=user.name,
+                          note=str(form.get("note") or "")[:200], ended=str(form.get("ended") or "") or None,
+                          actor=f"web:{user.username}")
+    except TaskRefused as exc:
+        return page(request, "tasks.html", queries.tasks_context(session, station=user.station) | {"error": str(exc)},
+                    status=409)
+    return RedirectResponse("/tasks", status_code=303)
