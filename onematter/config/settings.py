@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from onematter.config.resources import CHECKOUT, in_checkout, templates_dir
+from onematter.config.resources import default_data_dir, templates_dir
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -18,7 +18,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ONEMATTER_", extra="ignore")
 
-    data_dir: Path = Field(default_factory=lambda: (CHECKOUT if in_checkout() else Path.cwd()) / ".data")
+    data_dir: Path = Field(default_factory=default_data_dir)   # .data/ in a checkout, else ~/.local/share/onematter
     database_url: str | None = None
     today: dt.date | None = None
     templates_dir: Path = Field(default_factory=templates_dir)
