@@ -176,7 +176,7 @@ def test_a_lost_file_is_reissued_byte_identical(issued, session):
 def _one_seat_fair_applicants(session, form, count: int, seq: int) -> list:
     """ZP-01 with one offline seat, then `count` people apply to it (decided and issued)."""
     from onematter.casework.applications import matter_cases, settle_application
-    from onematter.case.models import Fair
+    from onematter.matters.job_fair.models import Fair
     from onematter.casework.processing import process_matter
     from tests.conftest import make_id
     fair = session.exec(select(Fair).where(Fair.code == "ZP-01")).one()

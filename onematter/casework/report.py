@@ -15,9 +15,8 @@ from sqlmodel import Session, func, select
 
 from onematter import matters
 from onematter.documents.files import write_atomically
-from onematter.case.models import (
-    Application, Decision, IncentiveClaim, IncentiveYear, MatterCase, Notification, StaffTask,
-)
+from onematter.case.models import Application, Decision, MatterCase, Notification, StaffTask
+from onematter.matters.employer_incentive.models import IncentiveClaim, IncentiveYear
 from onematter.config.settings import TZ, get_settings, local
 
 

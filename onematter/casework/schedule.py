@@ -12,10 +12,10 @@ from typing import Callable
 from sqlmodel import Session, select
 
 from onematter import matters
-from onematter.case.models import (
-    Application, Course, Enrolment, Event, Fair, FairRegistration, JobSubscription, MatterCase, Notification,
-    OptOut, Push, StaffTask,
-)
+from onematter.case.models import Application, Event, MatterCase, Notification, OptOut, StaffTask
+from onematter.matters.job_fair.models import Fair, FairRegistration
+from onematter.matters.job_push.models import JobSubscription, Push
+from onematter.matters.training.models import Course, Enrolment
 from onematter.casework.applications import open_statuses
 from onematter.config.settings import TZ, local, now
 from onematter.followups.outbox import enqueue
@@ -63,7 +63,7 @@ def job_digest(session: Session, day: dt.date, progress: Callable[[float], None]
     from collections import defaultdict
 
     from onematter.matters.job_push import posting_view
-    from onematter.case.models import Posting
+    from onematter.matters.job_push.models import Posting
     from onematter.matters.job_push.rules import posting_matches, rank_postings
     limit = load_policy().job_push_limit
     postings = session.exec(select(Posting).where(Posting.valid_until >= day)).all()
@@ -292,7 +292,7 @@ def first_working_day_of_january(day: dt.date) -> bool:
 def reverification_tasks(session: Session, day: dt.date) -> int:
     """The first working day of January: for every confirmed incentive with years left, a task to
     check that employment and social insurance continue (years 2 and 3)."""
-    from onematter.case.models import IncentiveClaim, IncentiveYear
+    from onematter.matters.employer_incentive.models import IncentiveClaim, IncentiveYear
     if not first_working_day_of_january(day):
         return 0
     policy = load_policy()

@@ -87,7 +87,7 @@ def reverified(session: Session, task: StaffTask, result: str, ended: str | None
     """The January check's result on the schedule: the year is verified; an ended contract stops
     the schedule at its last month (that year's amount recomputed, later years stopped), and the
     enterprise is sent its 年度核验结果 through the station (a staff message)."""
-    from onematter.case.models import IncentiveClaim, IncentiveYear
+    from onematter.matters.employer_incentive.models import IncentiveClaim, IncentiveYear
     from onematter.followups.outbox import enqueue
     from onematter.matters.employer_incentive.rules import incentive_schedule
     claim = session.get(IncentiveClaim, uuid.UUID(task.subject["claim"]))

@@ -363,7 +363,10 @@ def catalogue_choices() -> dict[str, list[dict]]:
     """What the form offers: courses not yet started with seats left, programmes whose window is
     open today, fairs not yet started with room per mode, the partner banks."""
     from onematter.config.db import session_scope
-    from onematter.case.models import Bank, Course, Enrolment, Fair, FairRegistration, Programme
+    from onematter.matters.education.models import Programme
+    from onematter.matters.job_fair.models import Fair, FairRegistration
+    from onematter.matters.startup_loan.models import Bank
+    from onematter.matters.training.models import Course, Enrolment
     day = today()
     with session_scope(readonly=True) as s:
         enrolled = dict(s.exec(select(Enrolment.course_id, func.count()).where(Enrolment.status == "enrolled")

@@ -12,7 +12,7 @@ from onematter.case.forms import FieldError, Strict, parse_month
 from onematter.matters.spec import (
     DECIDED_LABELS, DECIDED_TRANSITIONS, Decision, DocumentKind, MatterSpec, schedule_markdown,
 )
-from onematter.case.models import IncentiveClaim, IncentiveYear
+from onematter.matters.employer_incentive.models import IncentiveClaim, IncentiveYear
 from onematter.policy import load_policy
 from onematter.rules import Outcome
 from onematter.matters.employer_incentive import rules

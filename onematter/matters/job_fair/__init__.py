@@ -13,7 +13,8 @@ from sqlmodel import select
 from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
 from onematter.case.lifecycle import change_status
-from onematter.case.models import Fair, FairRegistration, MatterCase
+from onematter.case.models import MatterCase
+from onematter.matters.job_fair.models import Fair, FairRegistration
 from onematter.followups.outbox import enqueue
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused

@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
-from onematter.case.models import JobSubscription, Notification, Posting, Push
+from onematter.case.models import Notification
+from onematter.matters.job_push.models import JobSubscription, Posting, Push
 from onematter.policy import load_policy
 from onematter.rules import Education, Outcome
 from onematter.matters.job_push import rules

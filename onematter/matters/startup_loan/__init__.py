@@ -15,7 +15,8 @@ from onematter.case.forms import Code, Strict, parse_month
 from onematter.matters.spec import (
     CatalogueList, DECIDED_LABELS, DECIDED_TRANSITIONS, Decision, DocumentKind, MatterSpec, schedule_markdown,
 )
-from onematter.case.models import Bank, LoanClaim, LoanSubsidyYear, MatterCase
+from onematter.case.models import MatterCase
+from onematter.matters.startup_loan.models import Bank, LoanClaim, LoanSubsidyYear
 from onematter.policy import load_policy
 from onematter.rules import Outcome
 from onematter.matters.startup_loan import rules

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
-from onematter.case.models import Course, Enrolment
+from onematter.matters.training.models import Course, Enrolment
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
 from onematter.matters.training import rules
