@@ -148,7 +148,7 @@ def main() -> None:
     from sqlmodel import select
 
     from onematter.config.db import init_db, session_scope
-    from onematter.casework.schedule import job_digest
+    from onematter.matters.job_push.followups import job_digest
     from onematter.case.models import Notification
     from onematter.followups.outbox import deliver_due
     init_db()

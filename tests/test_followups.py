@@ -295,7 +295,8 @@ def test_monthly_report_figures_equal_the_rows(session, catalogue, form, sink):
 
 def test_january_reverification_stops_an_ended_contract_at_its_last_month(session, catalogue, form, sink):
     from onematter.casework.applications import matter_cases, settle_application, submit_application
-    from onematter.casework.schedule import first_working_day_of_january, run_day
+    from onematter.casework.schedule import run_day
+    from onematter.followups.days import first_working_day_of_january
     from onematter.casework.intake import parse_intake
     from onematter.matters.employer_incentive.models import IncentiveYear
     from onematter.casework.processing import process_matter, record_decision

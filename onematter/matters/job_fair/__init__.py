@@ -14,6 +14,8 @@ from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
 from onematter.case.lifecycle import change_status
 from onematter.case.models import MatterCase
+from onematter.matters.job_fair.followups import FOLLOWUPS, TASKS
+from onematter.matters.job_fair.report import REPORT
 from onematter.matters.job_fair.models import Fair, FairRegistration
 from onematter.followups.outbox import enqueue
 from onematter.policy import load_policy
@@ -171,4 +173,5 @@ SPEC = MatterSpec(
     refusal_advice="可选择其他尚未开始、仍有名额的招聘会场次，到受理窗口重新报名。",
     references=references,
     catalogue=(CatalogueList("fairs", FairIn, Fair, sample_fairs),),
+    followups=FOLLOWUPS, tasks=TASKS, report=REPORT,
 )

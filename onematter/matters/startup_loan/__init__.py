@@ -156,6 +156,16 @@ def sample_banks(today: dt.date) -> list[dict]:
     ]
 
 
+def sample_request(label: str) -> dict:
+    """`onematter samples`: the loan of examples/startup-loan.yaml; in the refused case, more than
+    the limit."""
+    import yaml
+
+    from onematter.config.resources import example
+    request = yaml.safe_load(example("startup-loan.yaml").read_text(encoding="utf-8"))["matters"]["startup_loan"]
+    return request | ({"amount_yuan": 600000} if label == "refused" else {})
+
+
 SPEC = MatterSpec(
     key="startup_loan", order=60, title="退役军人创业担保贷款及贴息", short="创业贷款贴息",
     request=StartupLoanRequest,
@@ -178,4 +188,5 @@ SPEC = MatterSpec(
     references=references,
     catalogue=(CatalogueList("banks", BankIn, Bank, sample_banks),),
     policy_block="startup_loan", policy_model=LoanPolicy,
+    sample_request=sample_request,
 )

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
+from onematter.matters.training.followups import FOLLOWUPS, TASKS
 from onematter.matters.training.models import Course, Enrolment
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
@@ -105,4 +106,5 @@ SPEC = MatterSpec(
     refusal_advice="可选择尚未开班、仍有名额的其他课程，到受理窗口重新报名。",
     references=references,
     catalogue=(CatalogueList("courses", CourseIn, Course, sample_courses),),
+    followups=FOLLOWUPS, tasks=TASKS,
 )
