@@ -32,7 +32,7 @@ class DocumentKind:
     key: str                      # doc_key, also the PDF's file name: NN-<key>.pdf
     number: int                   # the document number's suffix within the application
     title: str
-    template: str
+    template: str                 # its name within the matter's folder, templates/matters/<key>/
     due_in: frozenset[str]
     context: Callable[["Session", "MatterCase", dict], dict] | None = None   # (session, case, matter view): what the template needs
     qr: bool = False
@@ -146,7 +146,7 @@ class MatterSpec:
     transitions: dict[str, frozenset[str]]
     handle: Handler
     detail_keys: tuple[str, ...]
-    form_partial: str                           # the form's cell for this matter
+    form_partial: str                           # the form's cell for this matter (within its folder)
     documents: tuple[DocumentKind, ...] = ()
     refusal_number: int | None = None           # document number of its 不予受理告知书
     refusal_context: Callable[["Session", "MatterCase", dict], dict] | None = None   # extra keys on its refusal
