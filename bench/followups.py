@@ -35,7 +35,8 @@ def seed(subscribers: int, postings: int, day: dt.date) -> None:
     from sqlalchemy import insert
 
     from onematter.config.db import session_scope
-    from onematter.case.models import JobSubscription, Person, Posting
+    from onematter.case.models import Person
+    from onematter.matters.job_push.models import JobSubscription, Posting
     rnd = random.Random(7)
     now = dt.datetime.now(dt.timezone.utc)
     with session_scope() as s:
@@ -68,8 +69,8 @@ def seed_applications(n: int, month: dt.date) -> None:
     from sqlalchemy import insert
 
     from onematter.config.db import session_scope
-    from onematter.case.models import (Application, Decision, IncentiveClaim, IncentiveYear, MatterCase, Notification,
-                                  Person)
+    from onematter.case.models import Application, Decision, MatterCase, Notification, Person
+    from onematter.matters.employer_incentive.models import IncentiveClaim, IncentiveYear
     rnd = random.Random(11)
     tz = dt.timezone(dt.timedelta(hours=8))
     outcomes = {"training": ["enrolled", "waitlisted", "refused"], "job_push": ["pushed"],
@@ -147,7 +148,7 @@ def main() -> None:
     from sqlmodel import select
 
     from onematter.config.db import init_db, session_scope
-    from onematter.casework.schedule import job_digest
+    from onematter.matters.job_push.followups import job_digest
     from onematter.case.models import Notification
     from onematter.followups.outbox import deliver_due
     init_db()

@@ -69,22 +69,23 @@ async def sweep_stuck(day: str | None = None) -> dict:
 
 # ------------------------------------------------------------------ follow-ups that reach people
 #
-# One flow per follow-up of domain.md §4: the domain function (onematter/casework/schedule.py) writes
-# rows under unique keys, then what became due is delivered at once. Run names, parameters,
-# logs and artifacts carry counts only.
+# One flow per follow-up of domain.md §4: the domain function (casework/schedule.py's SCHEDULE, the
+# core's and each matter's from matters/<key>/followups.py) writes rows under unique keys, then what
+# became due is delivered at once. Run names, parameters, logs and artifacts carry counts only.
 
 
 @task(name="run-followup", task_run_name="{name} {day}")
-def run_followup(name: str, day: str) -> int:
-    fn = dict((n, f) for _, n, f in schedule.SCHEDULE)[name]
+def run_followup(name: str, day: str, title: str = "") -> int:
+    followup = schedule.followup(name)
     with session_scope() as session:
-        if name != "job_digest":
-            return fn(session, dt.date.fromisoformat(day))
-        # the long batch shows its progress in the UI (a progress artifact, percent only)
+        if not followup.progress:
+            return followup.fn(session, dt.date.fromisoformat(day))
+        # a long batch shows its progress in the UI (a progress artifact, percent only)
         from prefect.artifacts import create_progress_artifact, update_progress_artifact
-        artifact = create_progress_artifact(progress=0.0, key="job-digest-progress", description=f"每日岗位推送 {day}")
-        return fn(session, dt.date.fromisoformat(day),
-                  progress=lambda pct: update_progress_artifact(artifact_id=artifact, progress=pct))
+        artifact = create_progress_artifact(progress=0.0, key=f"{name.replace('_', '-')}-progress",
+                                            description=f"{title or name} {day}")
+        return followup.fn(session, dt.date.fromisoformat(day),
+                           progress=lambda pct: update_progress_artifact(artifact_id=artifact, progress=pct))
 
 
 @task(name="deliver-due", task_run_name="发送到期消息")
@@ -106,7 +107,7 @@ def deliver_now() -> dict[str, int]:
 
 async def _followup(name: str, title: str, day: str | None) -> dict:
     day = day or today().isoformat()
-    written = run_followup(name, day)
+    written = run_followup(name, day, title)
     delivered = deliver_now() if written else {}
     await create_markdown_artifact(key=name.replace("_", "-"), markdown="\n".join(
         [f"# {title} {day}", "", f"- 新写入：{written}"] + [f"- 发送 {k}：{v}" for k, v in delivered.items() if v]))

@@ -74,6 +74,9 @@ def db(request, env, monkeypatch):
         monkeypatch.setenv("ONEMATTER_DATABASE_URL", url)
         _clear_caches()
         from sqlmodel import SQLModel
+
+        from onematter import matters
+        matters.all_specs()          # every matter's tables on the metadata before it is listed
         tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
         with engine_for(url).begin() as conn:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))

@@ -173,10 +173,31 @@ def test_a_lost_file_is_reissued_byte_identical(issued, session):
     assert Path(row.path).read_bytes() == original
 
 
+def test_a_matter_document_is_found_in_its_folder_and_keeps_its_code(issued, session):
+    """A matter's templates are in templates/matters/<key>/; its documents' codes name the template
+    within that folder, so a row issued before the move (its old place stored) re-renders, in a lost
+    packet too, byte-identical."""
+    app, rows = issued
+    training = rows["training"]
+    assert training.template == "matters/training/training/document.html"
+    assert docs.context_sha256(training.template, training.context) == docs.context_sha256(
+        "training/document.html", training.context) == training.context_sha256
+    packet = rows["packet-intake"]
+    original = Path(packet.path).read_bytes()
+    with session_scope() as s:                   # as stored before the templates moved
+        for row in s.exec(select(Document).where(Document.application_id == app.id)).all():
+            row.template = row.template.split("/", 2)[-1] if row.template.startswith("matters/") else row.template
+            s.add(row)
+    Path(packet.path).unlink()
+    with session_scope() as s:
+        issue_all(s, app.id)
+    assert Path(packet.path).read_bytes() == original
+
+
 def _one_seat_fair_applicants(session, form, count: int, seq: int) -> list:
     """ZP-01 with one offline seat, then `count` people apply to it (decided and issued)."""
     from onematter.casework.applications import matter_cases, settle_application
-    from onematter.case.models import Fair
+    from onematter.matters.job_fair.models import Fair
     from onematter.casework.processing import process_matter
     from tests.conftest import make_id
     fair = session.exec(select(Fair).where(Fair.code == "ZP-01")).one()

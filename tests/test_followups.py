@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from onematter.case.models import Notification, OptOut, Person, Push, StaffTask
+from onematter.case.models import Notification, OptOut, Person, StaffTask
+from onematter.matters.job_push.models import Push
 from onematter.config.settings import local
 from tests.conftest import TODAY, make_id
 
@@ -294,9 +295,10 @@ def test_monthly_report_figures_equal_the_rows(session, catalogue, form, sink):
 
 def test_january_reverification_stops_an_ended_contract_at_its_last_month(session, catalogue, form, sink):
     from onematter.casework.applications import matter_cases, settle_application, submit_application
-    from onematter.casework.schedule import first_working_day_of_january, run_day
+    from onematter.casework.schedule import run_day
+    from onematter.followups.days import first_working_day_of_january
     from onematter.casework.intake import parse_intake
-    from onematter.case.models import IncentiveYear
+    from onematter.matters.employer_incentive.models import IncentiveYear
     from onematter.casework.processing import process_matter, record_decision
     from onematter.casework.staff_tasks import TaskRefused, complete_task
     app, _ = submit_application(session, parse_intake(form), actor="t")

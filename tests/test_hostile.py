@@ -17,7 +17,8 @@ from sqlmodel import Session, func, select
 from typer.testing import CliRunner
 
 from onematter.cli import app as cli
-from onematter.case.models import Application, Course, MatterCase, Person
+from onematter.case.models import Application, MatterCase, Person
+from onematter.matters.training.models import Course
 from tests.conftest import REPO, TODAY, make_id
 
 runner = CliRunner()

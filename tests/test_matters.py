@@ -8,9 +8,11 @@ from onematter.casework.applications import matter_cases, settle_application, su
 from onematter.casework.intake import parse_intake
 from onematter.matters.job_push import new_matches_for
 from onematter.casework.processing import DecisionRefused, process_matter, record_decision
-from onematter.case.models import (
-    Decision, Enrolment, FairRegistration, IncentiveYear, JobSubscription, Push,
-)
+from onematter.case.models import Decision
+from onematter.matters.employer_incentive.models import IncentiveYear
+from onematter.matters.job_fair.models import FairRegistration
+from onematter.matters.job_push.models import JobSubscription, Push
+from onematter.matters.training.models import Enrolment
 from tests.conftest import make_id
 
 import pytest

@@ -14,7 +14,7 @@ from sqlmodel import select
 from onematter.casework.applications import matter_cases, settle_application, submit_application
 from onematter.casework.intake import IntakeError, parse_intake
 from onematter.casework.issuing import issue_all
-from onematter.case.models import LoanClaim, LoanSubsidyYear
+from onematter.matters.startup_loan.models import LoanClaim, LoanSubsidyYear
 from onematter.casework.processing import DecisionRefused, process_matter, record_decision
 from onematter.casework.views import application_view
 from tests.conftest import REPO, make_id

@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from onematter.case.models import (Application, Document, Enrolment, Event, FairRegistration, MatterCase, Notification,
-                              WorkItem)
+from onematter.case.models import Application, Document, Event, MatterCase, Notification, WorkItem
+from onematter.matters.job_fair.models import FairRegistration
+from onematter.matters.training.models import Enrolment
 from onematter.runtime.serve import free_port
 from tests.conftest import POSTGRES_URL, REPO
 from tests.test_served import _post, _runs, _wait

@@ -1,4 +1,6 @@
-"""SQLModel tables: the case lives here; Prefect only orchestrates it."""
+"""SQLModel tables of the core: the case lives here; Prefect only orchestrates it. Each matter's
+own tables (its catalogue and its records) are in onematter/matters/<key>/models.py, on the same
+metadata; `matters.all_specs()` registers them all (migrations and tests call it first)."""
 
 from __future__ import annotations
 
@@ -12,15 +14,15 @@ from sqlmodel import Field, SQLModel
 from onematter.config.settings import now
 
 
-def _uuid() -> uuid.UUID:
+def new_id() -> uuid.UUID:
     return uuid.uuid4()
 
 
-def _ts(**kw: Any) -> Any:
+def timestamp(**kw: Any) -> Any:
     return Field(default_factory=now, sa_type=DateTime(timezone=True), **kw)
 
 
-def _json(default=dict) -> Any:
+def json_field(default=dict) -> Any:
     return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
 
 
@@ -30,7 +32,7 @@ def _json(default=dict) -> Any:
 class StaffUser(SQLModel, table=True):
     """A window clerk or a supervisor who signs in to the staff page (onematter user add)."""
     __tablename__ = "staff_users"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     username: str = Field(max_length=32, unique=True, index=True)
     name: str = Field(max_length=30)
     role: str = Field(max_length=16)               # window | supervisor
@@ -40,7 +42,7 @@ class StaffUser(SQLModel, table=True):
     failed_logins: int = 0                         # since the last success
     locked_until: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     last_login_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    created_at: dt.datetime = _ts()
+    created_at: dt.datetime = timestamp()
 
 
 # ------------------------------------------------------------------ people and applications
@@ -48,18 +50,18 @@ class StaffUser(SQLModel, table=True):
 
 class Person(SQLModel, table=True):
     __tablename__ = "persons"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     id_number: str = Field(max_length=18, unique=True, index=True)
     name: str = Field(max_length=30)
     mobile: str = Field(max_length=11)
     birth_date: dt.date
     sex: str = Field(max_length=1)
-    created_at: dt.datetime = _ts()
+    created_at: dt.datetime = timestamp()
 
 
 class Application(SQLModel, table=True):
     __tablename__ = "applications"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     application_no: str = Field(max_length=32, unique=True, index=True)
     idempotency_key: str = Field(max_length=128, unique=True)
     person_id: uuid.UUID = Field(foreign_key="persons.id", index=True)
@@ -73,24 +75,24 @@ class Application(SQLModel, table=True):
     staff_name: str = Field(max_length=30)
     station: str = Field(max_length=60)
     policy_version: str = Field(max_length=32)
-    form: dict = _json()
+    form: dict = json_field()
     flow_run_id: str | None = Field(default=None, max_length=64)
-    submitted_at: dt.datetime = _ts()
+    submitted_at: dt.datetime = timestamp()
     completed_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class MatterCase(SQLModel, table=True):
     __tablename__ = "matter_cases"
     __table_args__ = (UniqueConstraint("application_id", "matter"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
     matter: str = Field(max_length=24)
     status: str = Field(default="pending", max_length=24)
     reason_code: str | None = Field(default=None, max_length=48)
     reason: str | None = None
     rule: str | None = None
-    request: dict = _json()
-    details: dict = _json()
+    request: dict = json_field()
+    details: dict = json_field()
     deadline: dt.date
     policy_version: str = Field(max_length=32)
     decided_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -108,7 +110,7 @@ class Event(SQLModel, table=True):
     actor: str = Field(max_length=60)
     flow_run_id: str | None = Field(default=None, max_length=64)
     note: str | None = None
-    at: dt.datetime = _ts()
+    at: dt.datetime = timestamp()
 
 
 class DailySerial(SQLModel, table=True):
@@ -118,205 +120,16 @@ class DailySerial(SQLModel, table=True):
     last: int = 0
 
 
-# ------------------------------------------------------------------ catalogue
-
-
-class Course(SQLModel, table=True):
-    __tablename__ = "courses"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    code: str = Field(max_length=32, unique=True, index=True)
-    trade: str
-    mode: str = Field(max_length=8)
-    base: str
-    start: dt.date
-    end: dt.date
-    hours: int
-    capacity: int
-
-
-class Programme(SQLModel, table=True):
-    __tablename__ = "programmes"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    code: str = Field(max_length=32, unique=True, index=True)
-    level: str = Field(max_length=8)
-    school: str
-    major: str
-    intake: str
-    opens: dt.date
-    closes: dt.date
-
-
-class Posting(SQLModel, table=True):
-    __tablename__ = "postings"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    code: str = Field(max_length=32, unique=True, index=True)
-    employer: str
-    employer_code: str = Field(max_length=18)
-    title: str
-    category: str
-    town: str
-    salary_min: int
-    salary_max: int
-    education_min: str = Field(max_length=8)
-    headcount: int
-    veteran_preferred: bool = False
-    valid_until: dt.date
-    contact: str | None = Field(default=None, max_length=100)     # 联系人及电话, printed on the job list
-
-
-class Fair(SQLModel, table=True):
-    __tablename__ = "fairs"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    code: str = Field(max_length=32, unique=True, index=True)
-    name: str
-    starts_at: dt.datetime = Field(sa_type=DateTime(timezone=True))
-    venue: str | None = None
-    online_url: str | None = None
-    capacity_offline: int = 0
-    capacity_online: int = 0
-    employers: list = _json(list)
-
-
-class Bank(SQLModel, table=True):
-    """A partner bank of the startup loan (catalogue list `banks`)."""
-    __tablename__ = "banks"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    code: str = Field(max_length=32, unique=True, index=True)
-    name: str = Field(max_length=60)
-    branch: str = Field(max_length=100)
-    contact: str = Field(max_length=100)
-
-
-# ------------------------------------------------------------------ matter records
-
-
-class Enrolment(SQLModel, table=True):
-    __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("course_id", "person_id"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    course_id: uuid.UUID = Field(foreign_key="courses.id", index=True)
-    person_id: uuid.UUID = Field(foreign_key="persons.id", index=True)
-    matter_case_id: uuid.UUID = Field(foreign_key="matter_cases.id", unique=True)
-    status: str = Field(max_length=16)                 # enrolled | waitlisted | completed | withdrawn
-    waitlist_position: int | None = None
-    created_at: dt.datetime = _ts()
-
-
-class EducationRegistration(SQLModel, table=True):
-    __tablename__ = "education_registrations"
-    __table_args__ = (UniqueConstraint("programme_id", "person_id"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    programme_id: uuid.UUID = Field(foreign_key="programmes.id", index=True)
-    person_id: uuid.UUID = Field(foreign_key="persons.id", index=True)
-    matter_case_id: uuid.UUID = Field(foreign_key="matter_cases.id", unique=True)
-    status: str = Field(default="registered", max_length=16)
-    created_at: dt.datetime = _ts()
-
-
-class JobSubscription(SQLModel, table=True):
-    __tablename__ = "job_subscriptions"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    person_id: uuid.UUID = Field(foreign_key="persons.id", unique=True)
-    active: bool = True
-    education: str = Field(max_length=8)
-    categories: list = _json(list)
-    towns: list = _json(list)
-    min_salary: int | None = None
-    created_at: dt.datetime = _ts()
-
-
-class Push(SQLModel, table=True):
-    __tablename__ = "pushes"
-    __table_args__ = (UniqueConstraint("person_id", "posting_id"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    person_id: uuid.UUID = Field(foreign_key="persons.id", index=True)
-    posting_id: uuid.UUID = Field(foreign_key="postings.id")
-    matter_case_id: uuid.UUID | None = Field(default=None, foreign_key="matter_cases.id")
-    rank: int
-    channel: str = Field(default="intake", max_length=16)      # intake | digest
-    pushed_at: dt.datetime = _ts()
-
-
-class FairRegistration(SQLModel, table=True):
-    __tablename__ = "fair_registrations"
-    __table_args__ = (UniqueConstraint("fair_id", "person_id"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    fair_id: uuid.UUID = Field(foreign_key="fairs.id", index=True)
-    person_id: uuid.UUID = Field(foreign_key="persons.id", index=True)
-    matter_case_id: uuid.UUID = Field(foreign_key="matter_cases.id", unique=True)
-    mode: str = Field(max_length=4)
-    registration_code: str = Field(max_length=48, unique=True)
-    status: str = Field(max_length=16)                 # registered | waitlisted
-    waitlist_position: int | None = None
-    created_at: dt.datetime = _ts()
-
-
-class IncentiveClaim(SQLModel, table=True):
-    __tablename__ = "incentive_claims"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    matter_case_id: uuid.UUID = Field(foreign_key="matter_cases.id", unique=True)
-    employer_name: str
-    employer_code: str = Field(max_length=18)
-    position: str
-    contract_start: dt.date
-    contract_end: dt.date
-    social_insurance_start: dt.date
-    rate_yuan: int
-    window_start: dt.date
-    total_yuan: int
-    created_at: dt.datetime = _ts()
-
-
-class IncentiveYear(SQLModel, table=True):
-    __tablename__ = "incentive_years"
-    __table_args__ = (UniqueConstraint("claim_id", "year"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    claim_id: uuid.UUID = Field(foreign_key="incentive_claims.id", index=True)
-    year: int
-    months: int
-    amount_yuan: int
-    status: str = Field(default="scheduled", max_length=16)   # scheduled | verified | stopped
-
-
-class LoanClaim(SQLModel, table=True):
-    """A startup-loan application that passed the rules: what the supervisor decides on."""
-    __tablename__ = "loan_claims"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    matter_case_id: uuid.UUID = Field(foreign_key="matter_cases.id", unique=True)
-    person_id: uuid.UUID = Field(foreign_key="persons.id", index=True)
-    bank_id: uuid.UUID = Field(foreign_key="banks.id")
-    business_name: str = Field(max_length=100)
-    business_code: str | None = Field(default=None, max_length=18)
-    business_type: str = Field(max_length=30)
-    amount_yuan: int
-    term_months: int
-    loan_start: dt.date                 # first month of the term
-    loan_end: dt.date                   # first day of the term's last month
-    rate_percent: str = Field(max_length=12)    # the benchmark rate applied, as decided (decimal text)
-    subsidy_total_yuan: int
-    created_at: dt.datetime = _ts()
-
-
-class LoanSubsidyYear(SQLModel, table=True):
-    __tablename__ = "loan_subsidy_years"
-    __table_args__ = (UniqueConstraint("claim_id", "year"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
-    claim_id: uuid.UUID = Field(foreign_key="loan_claims.id", index=True)
-    year: int
-    months: int
-    amount_yuan: int
-
-
 class Decision(SQLModel, table=True):
     """A supervisor's decision on a case; one per case (the first one wins)."""
     __tablename__ = "decisions"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     matter_case_id: uuid.UUID = Field(foreign_key="matter_cases.id", unique=True)
     approved: bool
     decided_by: str = Field(max_length=30)
     comment: str | None = None
     source: str = Field(max_length=16)          # cli | prefect-ui
-    decided_at: dt.datetime = _ts()
+    decided_at: dt.datetime = timestamp()
 
 
 # ------------------------------------------------------------------ documents and outbox
@@ -325,7 +138,7 @@ class Decision(SQLModel, table=True):
 class Document(SQLModel, table=True):
     __tablename__ = "documents"
     __table_args__ = (UniqueConstraint("application_id", "doc_key"),)
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
     doc_key: str = Field(max_length=48)
     kind: str = Field(max_length=32)
@@ -333,13 +146,13 @@ class Document(SQLModel, table=True):
     document_no: str = Field(max_length=48, unique=True)
     template: str
     context_sha256: str = Field(max_length=64)
-    context: dict = _json()             # what was rendered: the packet re-renders from it, identically
+    context: dict = json_field()             # what was rendered: the packet re-renders from it, identically
     verification_code: str = Field(max_length=16)
     pdf_sha256: str = Field(max_length=64, index=True)
     path: str
     pages: int
     size_bytes: int
-    created_at: dt.datetime = _ts()
+    created_at: dt.datetime = timestamp()
 
 
 class NoticeNumber(SQLModel, table=True):
@@ -352,19 +165,19 @@ class NoticeNumber(SQLModel, table=True):
     serial: int
     application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
     doc_key: str = Field(max_length=48)
-    created_at: dt.datetime = _ts()
+    created_at: dt.datetime = timestamp()
 
 
 class Notification(SQLModel, table=True):
     """Outbox: a side effect is a row first (unique key: per person, kind, subject, day), delivered
     later by the delivery flow; its id is the idempotency key the channel receives."""
     __tablename__ = "notifications"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     key: str = Field(max_length=160, unique=True)
     application_id: uuid.UUID | None = Field(default=None, foreign_key="applications.id", index=True)
     person_id: uuid.UUID | None = Field(default=None, foreign_key="persons.id")
     kind: str = Field(max_length=32)
-    payload: dict = _json()
+    payload: dict = json_field()
     # pending → sent | failed (after the last attempt) | suppressed (opted out); scheduled: not yet due
     status: str = Field(default="pending", max_length=16, index=True)
     audience: str = Field(default="veteran", max_length=8)     # veteran (SMS) | staff (bots, e-mail)
@@ -374,7 +187,7 @@ class Notification(SQLModel, table=True):
     next_attempt_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     last_error: str | None = None
     segments: int = 1                                          # SMS segments (70 characters each)
-    created_at: dt.datetime = _ts()
+    created_at: dt.datetime = timestamp()
     sent_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
@@ -384,28 +197,28 @@ class OptOut(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: uuid.UUID = Field(foreign_key="persons.id", unique=True)
     source: str = Field(max_length=16)              # cli | web | sms (a TD reply)
-    at: dt.datetime = _ts()
+    at: dt.datetime = timestamp()
 
 
 class StaffTask(SQLModel, table=True):
     """Work a follow-up gives a person (fair outcome, training completion, 回访, re-verification):
     one per (kind, subject, due day), with its result when done."""
     __tablename__ = "staff_tasks"
-    id: uuid.UUID = Field(default_factory=_uuid, primary_key=True)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     key: str = Field(max_length=160, unique=True)
     kind: str = Field(max_length=32)
     title: str
     application_id: uuid.UUID | None = Field(default=None, foreign_key="applications.id", index=True)
     person_id: uuid.UUID | None = Field(default=None, foreign_key="persons.id")
     station: str = Field(max_length=60)
-    subject: dict = _json()
+    subject: dict = json_field()
     due_on: dt.date
     status: str = Field(default="open", max_length=16, index=True)    # open | done
-    result: dict = _json()
+    result: dict = json_field()
     done_by: str | None = Field(default=None, max_length=60)
     done_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     escalated_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    created_at: dt.datetime = _ts()
+    created_at: dt.datetime = timestamp()
 
 
 class WorkItem(SQLModel, table=True):
@@ -416,11 +229,11 @@ class WorkItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     application_id: uuid.UUID = Field(foreign_key="applications.id", unique=True)
     state: str = Field(default="queued", max_length=8, index=True)    # queued | running | done | failed
-    available_at: dt.datetime = _ts()
+    available_at: dt.datetime = timestamp()
     claimed_by: str | None = Field(default=None, max_length=80)
     lease_until: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     attempts: int = 0
     flow_run_id: str | None = Field(default=None, max_length=40)
     last_error: str | None = None
-    enqueued_at: dt.datetime = _ts()
+    enqueued_at: dt.datetime = timestamp()
     finished_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -21,7 +21,7 @@ class Kind:
     key: str
     number: int
     title: str
-    template: str
+    template: str                      # under templates/ (a matter's: in its folder, templates/matters/<key>/)
     qr: bool = False
     matter: str | None = None          # the matter it belongs to (None: the application's own)
     official: bool = False             # a 通知书/告知书: official typography and a 文号
@@ -44,7 +44,7 @@ def kinds() -> dict[str, Kind]:
     """Every document kind by doc_key, ordered by number."""
     found = list(CORE_KINDS)
     for s in matters.all_specs():
-        found += [Kind(d.key, d.number, d.title, d.template, d.qr, s.key, d.official) for d in s.documents]
+        found += [Kind(d.key, d.number, d.title, s.template(d.template), d.qr, s.key, d.official) for d in s.documents]
         if s.refusable:
             found.append(Kind(f"refusal-{s.key}", s.refusal_number, "不予受理告知书", "refusal/document.html",
                               matter=s.key, official=True))

@@ -225,6 +225,7 @@ def _record(session: Session, app: Application, due: _Due, rendered: docs.Render
             application_id=app.id, doc_key=due.key, kind=due.key.split("-")[0], title=due.title,
             document_no=due.context["doc"]["number"], template=due.template, context_sha256="",
             verification_code="", pdf_sha256="", path="", pages=0, size_bytes=0)
+        row.template = due.template
         row.context_sha256, row.verification_code = rendered.context_sha256, rendered.verification_code
         row.context = due.context
         row.pdf_sha256, row.path, row.pages, row.size_bytes = (rendered.pdf_sha256, str(due.path), rendered.pages,
@@ -267,7 +268,8 @@ def _issue(application_id: uuid.UUID, *, read, write) -> list[Document]:
             packet.context = packet_context(session, app, key, parts, file)
     if packet is not None:
         cover = docs.render(packet.template, packet.context)
-        bodies = [rendered.get(row.doc_key) or docs.render(row.template, row.context) for row in parts]
+        # by the kind's template as it stands (a row issued before a template moved names its old place)
+        bodies = [rendered.get(row.doc_key) or docs.render(kind(row.doc_key).template, row.context) for row in parts]
         combined = docs.combine(cover, bodies, packet.path)
         with write() as session:
             _record(session, app, packet, combined)

@@ -1,6 +1,8 @@
 """The monthly statistics (domain.md §4): the previous month's figures from our rows, as a PDF in
 the house style (tables and SVG charts drawn by pygal, embedded in the WeasyPrint document) and a
-CSV, under $ONEMATTER_DATA_DIR/reports/<YYYY-MM>/. No personal data: counts and amounts only."""
+CSV, under $ONEMATTER_DATA_DIR/reports/<YYYY-MM>/. No personal data: counts and amounts only.
+The core counts applications, matters, towns, timeliness and messages; each matter adds its own
+figures and lines (`MatterSpec.report`)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,8 @@ from sqlmodel import Session, func, select
 
 from onematter import matters
 from onematter.documents.files import write_atomically
-from onematter.case.models import (
-    Application, Decision, IncentiveClaim, IncentiveYear, MatterCase, Notification, StaffTask,
-)
+from onematter.case.models import Application, MatterCase, Notification
+from onematter.matters.spec import ReportLine
 from onematter.config.settings import TZ, get_settings, local
 
 
@@ -49,31 +50,35 @@ def figures(session: Session, month: dt.date) -> dict:
     done = session.exec(select(Application.completed_at, Application.deadline)
                         .where(in_month, Application.status == "completed", Application.completed_at.is_not(None))).all()
     on_time = sum(1 for completed_at, deadline in done if local(completed_at).date() <= deadline)
-    hires = session.exec(select(StaffTask.result).where(StaffTask.kind == "fair_outcome", StaffTask.status == "done",
-                                                        StaffTask.done_at >= start_at, StaffTask.done_at < end_at)).all()
-    approved = (select(MatterCase.id).join(Decision, Decision.matter_case_id == MatterCase.id)
-                .where(MatterCase.matter == "employer_incentive", MatterCase.status == "approved",
-                       Decision.decided_at >= start_at, Decision.decided_at < end_at))
-    approved_in_month = session.exec(select(func.count()).select_from(approved.subquery())).one()
-    amounts = dict(session.exec(select(IncentiveYear.year, func.sum(IncentiveYear.amount_yuan))
-                                .join(IncentiveClaim, IncentiveClaim.id == IncentiveYear.claim_id)
-                                .where(IncentiveClaim.matter_case_id.in_(approved))
-                                .group_by(IncentiveYear.year)).all())
     delivery = dict(session.exec(select(Notification.status, func.count())
                                  .where(Notification.created_at >= start_at, Notification.created_at < end_at)
                                  .group_by(Notification.status)).all())
-    return {
+    f = {
         "month": month.isoformat()[:7],
         "applications": applications,
         "matters": {m: dict(sorted(c.items())) for m, c in sorted(by_matter.items(), key=lambda kv: matters.spec(kv[0]).order)},
         "towns": dict(sorted(by_town.items(), key=lambda kv: (-kv[1], kv[0]))),
         "completed": len(done), "on_time": on_time,
         "on_time_rate": round(on_time / len(done) * 100, 1) if done else None,
-        "placements": {"fair_hires": sum(1 for r in hires if (r or {}).get("result") == "hired"),
-                       "incentive_approved": approved_in_month},
-        "incentive_by_year": {int(y): int(v) for y, v in sorted(amounts.items())},
-        "delivery": {k: delivery.get(k, 0) for k in ("sent", "failed", "suppressed", "pending")},
     }
+    for s in matters.all_specs():                  # each matter's own figures, in registry order
+        if s.report:
+            _merge(f, s.report.figures(session, start_at, end_at))
+    f["delivery"] = {k: delivery.get(k, 0) for k in ("sent", "failed", "suppressed", "pending")}
+    return f
+
+
+def _merge(into: dict, part: dict) -> None:
+    for k, v in part.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = v
+
+
+def lines(f: dict) -> list[ReportLine]:
+    """The matters' lines of the month (section 四 of the report and the CSV), in registry order."""
+    return [line for s in matters.all_specs() if s.report for line in s.report.lines(f)]
 
 
 def to_csv(f: dict) -> str:
@@ -89,10 +94,8 @@ def to_csv(f: dict) -> str:
             w.writerow([f"事项：{matters.spec(m).title}", label, n])
     for town, n in f["towns"].items():
         w.writerow(["镇街道", town, n])
-    w.writerow(["安置", "招聘会录用", f["placements"]["fair_hires"]])
-    w.writerow(["安置", "企业吸纳优惠审核确认", f["placements"]["incentive_approved"]])
-    for year, amount in f["incentive_by_year"].items():
-        w.writerow(["企业吸纳优惠扣减限额（元）", year, amount])
+    for line in lines(f):
+        w.writerow([line.group, line.item, line.value])
     labels = {"sent": "已发送", "failed": "发送失败", "suppressed": "已退订", "pending": "待发送"}
     for k, n in f["delivery"].items():
         w.writerow(["消息发送", labels[k], n])
@@ -136,6 +139,7 @@ def render_report(session: Session, month: dt.date, target: Path | None = None) 
     target = target or get_settings().data_dir / "reports" / f["month"]
     target.mkdir(parents=True, exist_ok=True)
     context = {"figures": f, "titles": {m: matters.spec(m).title for m in f["matters"]}, "outcomes": outcomes,
+               "lines": lines(f),
                "issuing_body": get_settings().issuing_body, "issued_on": dt.datetime.now(TZ).date().isoformat()}
     html = docs.render_html("report/document.html", context | {"charts": [Markup(c) for c in charts]})
     document = docs.html_document(html)

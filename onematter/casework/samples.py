@@ -28,31 +28,20 @@ def _example(name: str = "application.yaml") -> dict:
     return yaml.safe_load(example(name).read_text(encoding="utf-8"))
 
 
-def _loan_example() -> dict:
-    """The startup-loan request of examples/startup-loan.yaml."""
-    return _example("startup-loan.yaml")["matters"]["startup_loan"]
-
-
-def _reverify_ended(application_id) -> None:
-    """The January re-verification of an approved incentive, finding the contract ended in June."""
-    import datetime as dt
-
-    from sqlmodel import select
-
-    from onematter.config.db import session_scope
-    from onematter.casework.schedule import first_working_day_of_january, reverification_tasks
-    from onematter.case.models import StaffTask
-    from onematter.config.settings import today
+def _sample_followups(application_id) -> None:
+    """An approved sample's follow-ups, as each matter stages them (the incentive: next January's
+    re-verification finds the contract ended), their tasks recorded."""
+    from onematter import matters
     from onematter.casework.staff_tasks import complete_task
-    year = today().year + 1
-    day = next(dt.date(year, 1, d) for d in range(1, 15) if first_working_day_of_january(dt.date(year, 1, d)))
-    with session_scope() as s:
-        reverification_tasks(s, day)
-    with session_scope() as s:
-        task = s.exec(select(StaffTask).where(StaffTask.kind == "reverification",
-                                              StaffTask.application_id == application_id)).first()
-        if task is not None:
-            complete_task(s, str(task.id), result="ended", by="王珏", ended=f"{year}-06")
+    from onematter.config.db import session_scope
+    for spec in matters.all_specs():
+        if spec.sample_followup is None:
+            continue
+        with session_scope() as s:
+            todo = spec.sample_followup(s, application_id)
+        with session_scope() as s:
+            for task_id, recorded in todo:
+                complete_task(s, task_id, **recorded)
 
 
 def render_samples(target: Path) -> list[Path]:
@@ -78,6 +67,7 @@ def render_samples(target: Path) -> list[Path]:
 
 
 def _run(target: Path) -> list[Path]:
+    from onematter import matters
     from onematter.casework.applications import matter_cases, settle_application, submit_application
     from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     from onematter.config.db import init_db, session_scope
@@ -90,10 +80,12 @@ def _run(target: Path) -> list[Path]:
     init_db()
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
-    def run(label: str, seq: int, decision: tuple[bool, str | None, list[str]] | None, loan: dict,
-            **applicant) -> list[Path]:
+    def run(label: str, seq: int, decision: tuple[bool, str | None, list[str]] | None, **applicant) -> list[Path]:
         form = sample_form(seq, key=f"samples-{label}", **applicant)
-        form["matters"]["startup_loan"] = _loan_example() | loan
+        for spec in matters.all_specs():             # a matter's own request in this sample case
+            request = spec.sample_request(label) if spec.sample_request else None
+            if request is not None:
+                form["matters"][spec.key] = request
         with session_scope() as s:
             app, _ = submit_application(s, parse_intake(form), actor="samples")
         with session_scope() as s:
@@ -109,8 +101,8 @@ def _run(target: Path) -> list[Path]:
                                     comment=decision[1], source="samples")
             with session_scope() as s:
                 issue_all(s, app.id)
-            if decision[0]:                # next January the contract has ended: the enterprise's notice
-                _reverify_ended(app.id)
+            if decision[0]:                # the follow-ups of what was approved (the incentive's January)
+                _sample_followups(app.id)
         out = []
         with session_scope() as s:
             from sqlmodel import select
@@ -123,7 +115,7 @@ def _run(target: Path) -> list[Path]:
                 out.append(dest)
         return sorted(out)
 
-    both = ["employer_incentive", "startup_loan"]
-    return (run("approved", 101, (True, None, both), {})
-            + run("rejected", 102, (False, "劳动合同与社保缴纳单位不一致；经营场所未落实", both), {})
-            + run("refused", 103, None, {"amount_yuan": 600000}, category="军官", placement="转业"))
+    deciding = [s.key for s in matters.deciding()]
+    return (run("approved", 101, (True, None, deciding))
+            + run("rejected", 102, (False, "劳动合同与社保缴纳单位不一致；经营场所未落实", deciding))
+            + run("refused", 103, None, category="军官", placement="转业"))

@@ -187,8 +187,20 @@ def _strings(value: Any) -> list[str]:
 # ------------------------------------------------------------------ rendering
 
 
+_MATTER_FOLDER = re.compile(r"^matters/[^/]+/")
+
+
+def template_identity(template: str) -> str:
+    """What a document's hash names of its template: its name within its owner's folder (a
+    matter's templates are in templates/matters/<key>/). So a document's verification code depends
+    on which template it is, not on where the file lies: moving a matter's templates into its folder
+    changed no code, and a lost file re-rendered from what was issued comes back identical."""
+    return _MATTER_FOLDER.sub("", template)
+
+
 def context_sha256(template: str, context: dict) -> str:
-    blob = json.dumps({"template": template, "context": context}, sort_keys=True, ensure_ascii=False, default=str)
+    blob = json.dumps({"template": template_identity(template), "context": context}, sort_keys=True,
+                      ensure_ascii=False, default=str)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

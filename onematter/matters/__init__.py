@@ -1,6 +1,7 @@
-"""The registry of matters: every module in this package that declares `SPEC` is a matter.
-Adding a matter is adding a module (plus its templates, policy block and migration): the core
-loops over `all_specs()` and names no matter."""
+"""The registry of matters: every package here whose `__init__` declares `SPEC` is a matter.
+Adding a matter is adding a package (plus its templates in templates/matters/<key>/, its policy
+block and a migration): the core loops over `all_specs()` and names no matter. Importing the
+registry imports every matter package, and with it registers every matter's tables."""
 
 from __future__ import annotations
 

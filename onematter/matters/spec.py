@@ -2,11 +2,17 @@
 the intake request and title, the policy block, statuses and transitions, the handler that
 decides a case and writes its rows, the documents due in each status and their contexts, the
 details shown in the JSON view, whether a supervisor decides it (and the form), its catalogue
-lists. The core (intake, cases, issuing, views, flows, CLI, board) loops over the registry and
-knows no matter by name."""
+lists, its scheduled follow-ups and the staff tasks they create, its lines in the monthly report
+and its part in the sample documents. The core (intake, cases, issuing, views, flows, CLI, board,
+schedule, staff tasks, report, samples) loops over the registry and knows no matter by name.
+
+A matter's document templates are in a folder only it uses, templates/matters/<key>/
+(`MatterSpec.templates`); its `DocumentKind.template` and `form_partial` are named within it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
@@ -17,7 +23,7 @@ if TYPE_CHECKING:
 
     from sqlmodel import Session
 
-    from onematter.case.models import Application, MatterCase, Person
+    from onematter.case.models import Application, MatterCase, Person, StaffTask
     from onematter.policy import Policy
     from onematter.rules import Outcome
 
@@ -28,7 +34,7 @@ class DocumentKind:
     key: str                      # doc_key, also the PDF's file name: NN-<key>.pdf
     number: int                   # the document number's suffix within the application
     title: str
-    template: str
+    template: str                 # its name within the matter's folder, templates/matters/<key>/
     due_in: frozenset[str]
     context: Callable[["Session", "MatterCase", dict], dict] | None = None   # (session, case, matter view): what the template needs
     qr: bool = False
@@ -85,6 +91,49 @@ class CatalogueList:
     sample: Callable[[Any], list[dict]]        # sample items dated from `today`
 
 
+@dataclass(frozen=True)
+class Followup:
+    """A scheduled follow-up (domain.md §4): `fn(session, day)` writes its rows — outbox messages,
+    staff tasks — under unique keys and returns how many it wrote (a day run twice writes nothing
+    twice). The deployments and `onematter followups run` call it by `name`, at `hour`."""
+    hour: int
+    name: str
+    fn: Callable[["Session", dt.date], int]
+    rank: int = 0            # the order within the hour (the core's: deadline watch 0, task escalation 50, report 60)
+    progress: bool = False   # fn also takes progress=callable(percent), shown in the UI for a long batch
+
+
+@dataclass(frozen=True)
+class TaskKind:
+    """A kind of staff task a matter's follow-ups create: the results a clerk records, a check of
+    what they entered (raises followups.tasks.TaskRefused, before anything is written) and what
+    recording a result does. `ended` is the month the clerk gave (`--ended YYYY-MM`), if any."""
+    kind: str
+    results: dict[str, str]                                                   # result → label
+    check: Callable[["StaffTask", str, str | None], None] | None = None       # (task, result, ended)
+    # (session, task, result, ended) after it is recorded: True when the task's application is due
+    # documents now (the core issues them: a matter does not issue)
+    done: Callable[["Session", "StaffTask", str, str | None], bool] | None = None
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One figure of a matter in the monthly report: a row of its table and of the CSV."""
+    group: str        # the CSV's 分类
+    item: str         # the CSV's 项目
+    value: int        # the CSV's 数值
+    label: str        # the report's row heading
+    text: str         # the figure as the report prints it (with its unit)
+
+
+@dataclass(frozen=True)
+class MatterReport:
+    """A matter's part in the monthly report: its figures counted over [start, end) (merged into
+    the month's figures, nested dicts key by key), and its lines drawn from the month's figures."""
+    figures: Callable[["Session", dt.datetime, dt.datetime], dict]
+    lines: Callable[[dict], list[ReportLine]]
+
+
 Handler = Callable[["Session", "MatterCase", "Application", "Person"], "Outcome"]
 
 
@@ -99,7 +148,7 @@ class MatterSpec:
     transitions: dict[str, frozenset[str]]
     handle: Handler
     detail_keys: tuple[str, ...]
-    form_partial: str                           # the form's cell for this matter
+    form_partial: str                           # the form's cell for this matter (within its folder)
     documents: tuple[DocumentKind, ...] = ()
     refusal_number: int | None = None           # document number of its 不予受理告知书
     refusal_context: Callable[["Session", "MatterCase", dict], dict] | None = None   # extra keys on its refusal
@@ -114,7 +163,25 @@ class MatterSpec:
     choices: Callable[["Session", "date"], dict[str, list[dict]]] | None = None
     policy_block: str | None = None
     policy_model: type[BaseModel] | None = None
+    followups: tuple[Followup, ...] = ()
+    tasks: tuple[TaskKind, ...] = ()              # the kinds of staff task its follow-ups create
+    report: MatterReport | None = None
+    # `onematter samples`: its request in the sample case `label` (approved | rejected | refused),
+    # None to keep the example application's
+    sample_request: Callable[[str], dict | None] | None = None
+    # after a sample application's decisions were approved: its follow-ups run for it, on the day
+    # they would be; returns the tasks to record, [(task id, {result, by, ended…})]
+    sample_followup: Callable[["Session", uuid.UUID], list[tuple[str, dict]]] | None = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def templates(self) -> str:
+        """Its folder under templates/: its document templates and their partials."""
+        return f"matters/{self.key}"
+
+    def template(self, name: str) -> str:
+        """A template of this matter, by its name within the matter's folder."""
+        return f"{self.templates}/{name}"
 
     @property
     def details_shown(self) -> tuple[str, ...]:

@@ -2,7 +2,10 @@ from alembic import context
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-import onematter.case.models  # noqa: F401  (registers the tables)
+import onematter.case.models  # noqa: F401  (registers the core's tables)
+from onematter import matters
+
+matters.all_specs()             # imports every matter package, which registers its own tables
 
 target_metadata = SQLModel.metadata
 engine = context.config.attributes["engine"]

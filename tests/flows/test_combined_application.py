@@ -11,7 +11,10 @@ from onematter.flows.decision import issue_documents_flow
 from onematter.casework.applications import submit_application
 from onematter.casework.intake import parse_intake
 from onematter.casework.processing import record_decision
-from onematter.case.models import Application, Document, Enrolment, Event, FairRegistration, Push
+from onematter.case.models import Application, Document, Event
+from onematter.matters.job_fair.models import FairRegistration
+from onematter.matters.job_push.models import Push
+from onematter.matters.training.models import Enrolment
 from onematter.casework.views import application_view
 
 

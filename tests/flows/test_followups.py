@@ -75,7 +75,7 @@ def test_job_digest_flow_shows_progress_and_counts_only(prefect, session, catalo
 
     from onematter.flows.followups import job_digest
     from onematter.casework.catalogue import import_catalogue, parse_catalogue
-    from onematter.case.models import JobSubscription
+    from onematter.matters.job_push.models import JobSubscription
     form["matters"] = {"job_push": {}}
     app, _ = submit_application(session, parse_intake(form), actor="t")
     for c in matter_cases(session, app.id):

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
-from onematter.case.models import EducationRegistration, Programme
+from onematter.matters.education.models import EducationRegistration, Programme
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
 from onematter.matters.education import rules

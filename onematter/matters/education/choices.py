@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from onematter.case.models import Programme
+from onematter.matters.education.models import Programme
 
 
 def choices(session: Session, day: dt.date) -> dict[str, list[dict]]:

@@ -5,29 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 from sqlmodel import select
 
 from onematter.case.forms import FieldError, Strict, parse_month
 from onematter.matters.spec import (
     DECIDED_LABELS, DECIDED_TRANSITIONS, Decision, DocumentKind, MatterSpec, schedule_markdown,
 )
-from onematter.case.models import IncentiveClaim, IncentiveYear
+from onematter.matters.employer_incentive import followups
+from onematter.matters.employer_incentive.report import REPORT
+from onematter.matters.employer_incentive.models import IncentiveClaim, IncentiveYear
+from onematter.matters.employer_incentive.policy import BLOCK, IncentivePolicy, incentive_policy
 from onematter.policy import load_policy
 from onematter.rules import Outcome
 from onematter.matters.employer_incentive import rules
 from onematter.rules.identity import normalise_credit_code
 from onematter.config.settings import today
-
-
-class IncentivePolicy(BaseModel):
-    rate_yuan: int
-    base_rate_yuan: int = 6000
-    months: int = 36
-    period_start: dt.date
-    period_end: dt.date
-    accepted_code_prefixes: list[str]
-    citation: str
 
 
 class IncentiveRequest(Strict):
@@ -52,16 +45,12 @@ class IncentiveRequest(Strict):
         return self
 
 
-def _policy() -> IncentivePolicy:
-    return SPEC.policy(load_policy())
-
-
 def handle(session, case, app, person) -> Outcome:
     req = case.request
     applicant = app.form["applicant"]
     dates = {k: dt.date.fromisoformat(req[k]) for k in ("contract_start", "contract_end", "social_insurance_start")}
     outcome = rules.assess_incentive(category=applicant["category"], placement=applicant["placement"],
-                                     employer_code=req["employer_code"], today=today(), policy=_policy(), **dates)
+                                     employer_code=req["employer_code"], today=today(), policy=incentive_policy(), **dates)
     if outcome.status == "pending_decision":
         d = outcome.details
         claim = IncentiveClaim(
@@ -77,7 +66,7 @@ def handle(session, case, app, person) -> Outcome:
 
 def incentive_context(session, case, view: dict) -> dict:
     """`incentive` for the application form, the approval notice and the refusal."""
-    policy = _policy()
+    policy = incentive_policy()
     ctx = {"request": case.request, "case": view, "citation": policy.citation, "months": policy.months,
            "period": [policy.period_start.isoformat(), policy.period_end.isoformat()]}
     claim = session.exec(select(IncentiveClaim).where(IncentiveClaim.matter_case_id == case.id)).first()
@@ -156,5 +145,7 @@ SPEC = MatterSpec(
     refusal_advice="招用条件发生变化的（如签订1年以上劳动合同并缴纳社会保险），用人单位可补充材料后重新申请。",
     addressee=addressee,
     decision=Decision(describe=describe, board=schedule_lines, rejection_number=17),
-    policy_block="incentive", policy_model=IncentivePolicy,
+    policy_block=BLOCK, policy_model=IncentivePolicy,
+    followups=followups.FOLLOWUPS, tasks=followups.TASKS, report=REPORT,
+    sample_followup=followups.sample_followup,
 )

@@ -13,7 +13,10 @@ from sqlmodel import select
 from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
 from onematter.case.lifecycle import change_status
-from onematter.case.models import Fair, FairRegistration, MatterCase
+from onematter.case.models import MatterCase
+from onematter.matters.job_fair.followups import FOLLOWUPS, TASKS
+from onematter.matters.job_fair.report import REPORT
+from onematter.matters.job_fair.models import Fair, FairRegistration
 from onematter.followups.outbox import enqueue
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
@@ -172,4 +175,5 @@ SPEC = MatterSpec(
     references=references,
     catalogue=(CatalogueList("fairs", FairIn, Fair, sample_fairs),),
     choices=choices,
+    followups=FOLLOWUPS, tasks=TASKS, report=REPORT,
 )

@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from onematter.case.models import Fair, FairRegistration
+from onematter.matters.job_fair.models import Fair, FairRegistration
 from onematter.config.settings import local
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 
 from pydantic import Field, field_validator, model_validator
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
-from onematter.case.models import JobSubscription, Notification, Posting, Push
+from onematter.case.models import Notification
+from onematter.matters.job_push.models import JobSubscription, Posting, Push
 from onematter.policy import load_policy
 from onematter.rules import Education, Outcome
-from onematter.matters.job_push import rules
+from onematter.matters.job_push.followups import FOLLOWUPS
+from onematter.matters.job_push.matching import new_matches_for, posting_view  # noqa: F401 — its API
 from onematter.rules.identity import normalise_credit_code
 from onematter.config.settings import today
 
@@ -43,26 +45,6 @@ class PostingIn(Strict):
         if self.salary_max < self.salary_min:
             raise ValueError("月薪上限不能低于下限")
         return self
-
-
-def posting_view(p: Posting) -> rules.PostingView:
-    return rules.PostingView(code=p.code, category=p.category, town=p.town, salary_max=p.salary_max,
-                             education_min=p.education_min, veteran_preferred=p.veteran_preferred,
-                             valid_until=p.valid_until)
-
-
-def new_matches_for(session: Session, sub: JobSubscription, day: dt.date) -> list[Posting]:
-    """Postings that match an active subscription today and were never pushed to this person."""
-    if not sub.active:
-        return []
-    pushed = set(session.exec(select(Push.posting_id).where(Push.person_id == sub.person_id)).all())
-    candidates = [p for p in session.exec(select(Posting).where(Posting.valid_until >= day)).all()
-                  if p.id not in pushed]
-    by_code = {p.code: p for p in candidates}
-    ranked = rules.match_postings([posting_view(p) for p in candidates], education=sub.education,
-                                  categories=sub.categories, towns=sub.towns, min_salary=sub.min_salary,
-                                  today=day, limit=load_policy().job_push_limit)
-    return [by_code[v.code] for v in ranked]
 
 
 def handle(session, case, app, person) -> Outcome:
@@ -136,4 +118,5 @@ SPEC = MatterSpec(
     documents=(DocumentKind("job_push", 5, "就业岗位推送清单", "job_push/document.html",
                             frozenset({"pushed", "no_match"}), list_context),),
     catalogue=(CatalogueList("postings", PostingIn, Posting, sample_postings),),
+    followups=FOLLOWUPS,
 )

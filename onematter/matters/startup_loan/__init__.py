@@ -15,7 +15,8 @@ from onematter.case.forms import Code, Strict, parse_month
 from onematter.matters.spec import (
     CatalogueList, DECIDED_LABELS, DECIDED_TRANSITIONS, Decision, DocumentKind, MatterSpec, schedule_markdown,
 )
-from onematter.case.models import Bank, LoanClaim, LoanSubsidyYear, MatterCase
+from onematter.case.models import MatterCase
+from onematter.matters.startup_loan.models import Bank, LoanClaim, LoanSubsidyYear
 from onematter.policy import load_policy
 from onematter.rules import Outcome
 from onematter.matters.startup_loan import rules
@@ -156,6 +157,16 @@ def sample_banks(today: dt.date) -> list[dict]:
     ]
 
 
+def sample_request(label: str) -> dict:
+    """`onematter samples`: the loan of examples/startup-loan.yaml; in the refused case, more than
+    the limit."""
+    import yaml
+
+    from onematter.config.resources import example
+    request = yaml.safe_load(example("startup-loan.yaml").read_text(encoding="utf-8"))["matters"]["startup_loan"]
+    return request | ({"amount_yuan": 600000} if label == "refused" else {})
+
+
 SPEC = MatterSpec(
     key="startup_loan", order=60, title="退役军人创业担保贷款及贴息", short="创业贷款贴息",
     request=StartupLoanRequest,
@@ -179,4 +190,5 @@ SPEC = MatterSpec(
     catalogue=(CatalogueList("banks", BankIn, Bank, sample_banks),),
     choices=choices,
     policy_block="startup_loan", policy_model=LoanPolicy,
+    sample_request=sample_request,
 )

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlmodel import Session, select
 
-from onematter.case.models import Bank
+from onematter.matters.startup_loan.models import Bank
 
 
 def choices(session: Session, day: dt.date) -> dict[str, list[dict]]:

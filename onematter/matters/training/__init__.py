@@ -11,7 +11,8 @@ from sqlmodel import select
 
 from onematter.case.forms import Code, Strict
 from onematter.matters.spec import CatalogueList, DocumentKind, MatterSpec
-from onematter.case.models import Course, Enrolment
+from onematter.matters.training.followups import FOLLOWUPS, TASKS
+from onematter.matters.training.models import Course, Enrolment
 from onematter.policy import load_policy
 from onematter.rules import Outcome, refused
 from onematter.matters.training import rules
@@ -107,4 +108,5 @@ SPEC = MatterSpec(
     references=references,
     catalogue=(CatalogueList("courses", CourseIn, Course, sample_courses),),
     choices=choices,
+    followups=FOLLOWUPS, tasks=TASKS,
 )

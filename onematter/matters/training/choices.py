@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from onematter.case.models import Course, Enrolment
+from onematter.matters.training.models import Course, Enrolment
 
 
 def choices(session: Session, day: dt.date) -> dict[str, list[dict]]:
