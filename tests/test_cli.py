@@ -202,14 +202,16 @@ def test_several_clerks_at_once_on_the_embedded_default(tmp_path):
 
 
 def test_reading_commands_are_light(db, tmp_path):
-    """`status`, `list` and `verify` neither migrate nor import Prefect or WeasyPrint."""
+    """`status`, `list`, `verify` and the other lists neither migrate nor import Prefect, WeasyPrint or
+    FastAPI."""
     probe = ("import atexit, sys\n"
-             "atexit.register(lambda: print('HEAVY=' + ','.join(m for m in ('prefect', 'weasyprint', 'alembic')"
+             "atexit.register(lambda: print('HEAVY=' + ','.join(m for m in ('prefect', 'weasyprint', 'alembic', 'fastapi')"
              " if m in sys.modules), file=sys.stderr))\n"
              "from onematter.cli import app\n"
              "app(sys.argv[1:])\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    for args in (["status", "PHYJS-20261130-0009", "--json"], ["list", "--json"], ["verify", REPO / "README.md", "--json"]):
+    for args in (["status", "PHYJS-20261130-0009", "--json"], ["list", "--json"], ["verify", REPO / "README.md", "--json"],
+                 ["user", "list", "--json"], ["notifications", "list", "--json"], ["tasks", "list", "--json"]):
         done = subprocess.run([sys.executable, "-c", probe, *map(str, args)], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=60)
         assert "HEAVY=\n" in done.stderr + "\n", (args, done.stderr[-500:])

@@ -4,7 +4,6 @@ and the lock are written), recording a task's result. Each opens its own unit of
 from __future__ import annotations
 
 from onematter.case.accounts import authenticate
-from onematter.casework.staff_tasks import complete_task
 from onematter.config.db import session_scope
 
 
@@ -14,10 +13,3 @@ def sign_in(*, username: str, password: str) -> tuple[str | None, str]:
     with session_scope() as session:
         user, why = authenticate(session, username, password)
         return (user.username if user else None), why
-
-
-def record_task(*, task_id: str, result: str, by: str, note: str = "", ended: str | None = None,
-                actor: str) -> None:
-    """A staff task's result (TaskRefused when it cannot be recorded: unknown, done, bad result)."""
-    with session_scope() as session:
-        complete_task(session, task_id, result=result, by=by, note=note, ended=ended, actor=actor)

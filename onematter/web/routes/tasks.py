@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from onematter.casework.staff_tasks import TaskRefused
-from onematter.services import queries, staff
+from onematter.services import queries, staff_tasks
 from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, page
 
 router = APIRouter()
@@ -22,7 +22,7 @@ def tasks_page(request: Request, user: CurrentUser, session: SessionDep, station
 async def task_done(request: Request, task_id: str, user: CurrentUser, session: SessionDep):
     form = await request.form()
     try:
-        staff.record_task(task_id=task_id[:40], result=str(form.get("result") or ""), by=user.name,
+        staff_tasks.complete(task_id=task_id[:40], result=str(form.get("result") or ""), by=user.name,
                           note=str(form.get("note") or "")[:200], ended=str(form.get("ended") or "") or None,
                           actor=f"web:{user.username}")
     except TaskRefused as exc:
