@@ -13,13 +13,15 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from markupsafe import Markup
 from sqlmodel import Session, func, select
 
 from onematter import matters
-from onematter.documents.files import write_atomically
 from onematter.case.models import Application, MatterCase, Notification
-from onematter.matters.spec import ReportLine
 from onematter.config.settings import TZ, get_settings, local
+from onematter.documents import render as docs
+from onematter.documents.files import write_atomically
+from onematter.matters.spec import ReportLine
 
 
 def previous_month(day: dt.date) -> dt.date:
@@ -103,8 +105,8 @@ def to_csv(f: dict) -> str:
 
 
 def _chart(kind: str, title: str, labels: list[str], series: dict[str, list[int]]) -> str:
-    import pygal
-    from pygal.style import Style
+    import pygal  # lazy: pygal only when a report is drawn
+    from pygal.style import Style  # lazy: pygal only when a report is drawn
     style = Style(font_family='"OM Sans", "Noto Sans CJK SC", sans-serif', background="white",
                   plot_background="white", colors=("#8c1c13", "#c9772b", "#4a6fa5", "#5b8c5a", "#888888", "#b8860b"),
                   title_font_size=14, label_font_size=11, legend_font_size=11, major_label_font_size=11)
@@ -124,9 +126,7 @@ def _chart(kind: str, title: str, labels: list[str], series: dict[str, list[int]
 
 def render_report(session: Session, month: dt.date, target: Path | None = None) -> dict:
     """Figures, PDF and CSV for `month`; returns {figures, pdf, csv}."""
-    from markupsafe import Markup
 
-    from onematter.documents import render as docs
     f = figures(session, month)
     titles = [matters.spec(m).short for m in f["matters"]]
     outcomes = sorted({label for c in f["matters"].values() for label in c})

@@ -9,14 +9,26 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from sqlmodel import select
+from stdnum.cn import ric
 
+from onematter import matters
+from onematter.case.models import Application, Document
+from onematter.casework.applications import matter_cases, settle_application, submit_application
+from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
+from onematter.casework.intake import parse_intake
+from onematter.casework.issuing import issue_all
+from onematter.casework.processing import process_matter, record_decision
+from onematter.casework.staff_tasks import complete_task
+from onematter.config.db import init_db, session_scope
 from onematter.config.resources import example
+from onematter.config.settings import get_settings, today
+from onematter.policy import load_policy
 
 
 def sample_form(seq: int, *, key: str, birth: str = "19900101", **applicant) -> dict:
     """The example intake (examples/application.yaml) for another invented person: the ID number
     is built from `birth` and `seq` with a valid check character."""
-    from stdnum.cn import ric
     form = copy.deepcopy(_example())
     body = f"330482{birth}{seq:03d}"
     form["applicant"].update(applicant, id_number=body + ric.calc_check_digit(body + "0"))
@@ -31,9 +43,6 @@ def _example(name: str = "application.yaml") -> dict:
 def _sample_followups(application_id) -> None:
     """An approved sample's follow-ups, as each matter stages them (the incentive: next January's
     re-verification finds the contract ended), their tasks recorded."""
-    from onematter import matters
-    from onematter.casework.staff_tasks import complete_task
-    from onematter.config.db import session_scope
     for spec in matters.all_specs():
         if spec.sample_followup is None:
             continue
@@ -46,8 +55,6 @@ def _sample_followups(application_id) -> None:
 
 def render_samples(target: Path) -> list[Path]:
     """Runs sample cases in a throwaway database (no Prefect) and copies their PDFs to `target`."""
-    from onematter.policy import load_policy
-    from onematter.config.settings import get_settings
     work = Path(tempfile.mkdtemp(prefix="onematter-samples-"))
     saved = {k: os.environ.get(k) for k in ("ONEMATTER_DATA_DIR", "ONEMATTER_DATABASE_URL")}
     os.environ["ONEMATTER_DATA_DIR"] = str(work)
@@ -67,15 +74,6 @@ def render_samples(target: Path) -> list[Path]:
 
 
 def _run(target: Path) -> list[Path]:
-    from onematter import matters
-    from onematter.casework.applications import matter_cases, settle_application, submit_application
-    from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.config.db import init_db, session_scope
-    from onematter.casework.intake import parse_intake
-    from onematter.casework.issuing import issue_all
-    from onematter.casework.processing import process_matter, record_decision
-    from onematter.case.models import Application
-    from onematter.config.settings import today
 
     init_db()
     with session_scope() as s:
@@ -105,9 +103,7 @@ def _run(target: Path) -> list[Path]:
                 _sample_followups(app.id)
         out = []
         with session_scope() as s:
-            from sqlmodel import select
 
-            from onematter.case.models import Document
             for d in s.exec(select(Document).where(Document.application_id == app.id)).all():
                 dest = target / label / Path(d.path).name
                 dest.parent.mkdir(parents=True, exist_ok=True)

@@ -16,9 +16,11 @@ from sqlmodel import Session, select
 from onematter import matters
 from onematter.case.models import Application, Event, MatterCase, StaffTask
 from onematter.casework.applications import open_statuses
+from onematter.casework.report import previous_month, render_report
+from onematter.config.db import session_scope
 from onematter.config.settings import now
 from onematter.followups.days import start_of
-from onematter.followups.outbox import enqueue
+from onematter.followups.outbox import deliver_due, enqueue
 from onematter.matters.spec import Followup
 from onematter.policy import load_policy
 from onematter.rules.workdays import working_days_between
@@ -73,7 +75,6 @@ def monthly_report(session: Session, day: dt.date) -> int:
     """The 1st of the month: the previous month's report (PDF and CSV)."""
     if day.day != 1:
         return 0
-    from onematter.casework.report import previous_month, render_report
     render_report(session, previous_month(day))
     return 1
 
@@ -108,8 +109,6 @@ DELIVERY_HOURS = (8, 9, 12, 16, 18, 21)
 def run_day(day: dt.date, *, progress: Callable[[str], None] | None = None) -> dict[str, int]:
     """Everything due on `day`, in-process, in the order of the schedules; delivery runs at its
     hours in between (messages wait for quiet hours to end, retries for their backoff)."""
-    from onematter.config.db import session_scope
-    from onematter.followups.outbox import deliver_due
     counts: dict[str, int] = {}
     jobs = sorted([(h, 0, name, fn) for h, name, fn in SCHEDULE] + [(h, 1, "deliver", None) for h in DELIVERY_HOURS],
                   key=lambda j: (j[0], j[1]))

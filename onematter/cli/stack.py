@@ -12,7 +12,6 @@ from onematter.cli.catalog import catalog_import, catalog_sample
 from onematter.config.resources import example
 from onematter.config.settings import get_settings
 from onematter.documents.fonts import prepare_fonts
-from onematter.runtime.worker import run_worker
 
 
 @app.command("init-db")
@@ -44,6 +43,7 @@ def serve(port: int = typer.Option(4200, help="Prefect server/UI port (loopback)
 def worker() -> None:
     """A warm worker: takes applications from the queue and runs each one's flow in this process
     (PREFECT_API_URL names the server; several, on several machines, share one PostgreSQL)."""
+    from onematter.runtime.worker import run_worker  # noqa: I001 — Prefect and the flows only for the worker
     db()
     try:
         run_worker(echo=lambda text: typer.echo(text, err=True))

@@ -8,21 +8,29 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+import yaml
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from onematter.case.forms import Code, Strict, parse_month
-from onematter.matters.spec import (
-    CatalogueList, DECIDED_LABELS, DECIDED_TRANSITIONS, Decision, DocumentKind, MatterSpec, schedule_markdown,
-)
 from onematter.case.models import MatterCase
+from onematter.config.resources import example
+from onematter.config.settings import today
+from onematter.matters.spec import (
+    DECIDED_LABELS,
+    DECIDED_TRANSITIONS,
+    CatalogueList,
+    Decision,
+    DocumentKind,
+    MatterSpec,
+    schedule_markdown,
+)
+from onematter.matters.startup_loan import rules
+from onematter.matters.startup_loan.choices import choices
 from onematter.matters.startup_loan.models import Bank, LoanClaim, LoanSubsidyYear
 from onematter.policy import load_policy
 from onematter.rules import Outcome
-from onematter.matters.startup_loan import rules
-from onematter.matters.startup_loan.choices import choices
 from onematter.rules.identity import normalise_credit_code
-from onematter.config.settings import today
 
 
 class Benchmark(BaseModel):
@@ -160,9 +168,7 @@ def sample_banks(today: dt.date) -> list[dict]:
 def sample_request(label: str) -> dict:
     """`onematter samples`: the loan of examples/startup-loan.yaml; in the refused case, more than
     the limit."""
-    import yaml
 
-    from onematter.config.resources import example
     request = yaml.safe_load(example("startup-loan.yaml").read_text(encoding="utf-8"))["matters"]["startup_loan"]
     return request | ({"amount_yuan": 600000} if label == "refused" else {})
 
