@@ -7,7 +7,6 @@ import copy
 import json
 import re
 import threading
-import time
 
 import pytest
 import yaml
@@ -106,7 +105,7 @@ def hostile_forms(draw):
 @given(case=hostile_forms())
 def test_generated_hostile_intake_files(tmp_path_factory, sqlite_db, case):
     """Each file: exit 0 with an application, or exit 2 naming fields in Chinese; nothing stored on a
-    refusal; never a traceback; bounded time."""
+    refusal; never a traceback. (The time each takes is measured by bench/hostile_inputs.py.)"""
     from onematter.config.db import get_engine
     name, text = case
     path = tmp_path_factory.mktemp("h") / name
@@ -116,7 +115,6 @@ def test_generated_hostile_intake_files(tmp_path_factory, sqlite_db, case):
     from onematter.casework.intake import parse_intake
     with Session(get_engine()) as session:
         before = _counts(session)
-        started = time.perf_counter()
         try:
             intake = parse_intake(_load(path))
         except FormError as exc:
@@ -133,7 +131,6 @@ def test_generated_hostile_intake_files(tmp_path_factory, sqlite_db, case):
                 assert _counts(session) == before
             except OpenApplicationExists:
                 assert _counts(session) == before
-        assert time.perf_counter() - started < 5
 
 
 _item = st.one_of(_leaf, st.dictionaries(st.sampled_from(["code", "capacity", "start", "end", "mode", "trade",
