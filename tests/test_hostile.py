@@ -163,13 +163,11 @@ def test_generated_hostile_catalogue_files(sqlite_db, mutations):
 
 
 @pytest.fixture
-def sqlite_db(env, monkeypatch):
+def sqlite_db(env, monkeypatch, sqlite_template):
     """A migrated SQLite database for the generated cases (many examples, one database)."""
-    from onematter.config.db import init_db
-    monkeypatch.setenv("ONEMATTER_DATABASE_URL", f"sqlite:///{env / 'data' / 'hostile.db'}")
-    from tests.conftest import _clear_caches
+    from tests.conftest import _clear_caches, copy_sqlite_template
+    monkeypatch.setenv("ONEMATTER_DATABASE_URL", copy_sqlite_template(sqlite_template, env / "data" / "hostile.db"))
     _clear_caches()
-    init_db()
     from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     from onematter.config.db import session_scope
     with session_scope() as s:
