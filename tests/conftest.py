@@ -210,11 +210,27 @@ def prefect():
         yield
 
 
-SLOW_FIRST = ("test_served.py", "test_workers.py", "test_several_clerks", "test_cli_apply_decide_by_matter", "test_real_command",
-              "test_samples_render", "test_signable_documents")
+# The long tests first, longest first (their share of a run on 2 cores, from --durations), so
+# the two xdist workers finish together instead of one of them running a served test alone at
+# the end; everything else keeps its order after them.
+SLOW_FIRST = (
+    "test_workers.py",                                  # fifty applications on two machines
+    "test_nothing_the_cli_starts_outlives_it",
+    "test_served.py",
+    "test_signable_documents.py",                       # one xdist group: the samples rendered once
+    "test_several_clerks",
+    "test_real_command",
+    "test_generated_hostile_intake_files",
+    "test_a_rehearsal_reaches_people",
+    "test_cli_apply_decide_by_matter",
+    "test_init_db_prepares",
+    "flows/test_combined_application.py",
+)
+
+
+def _slow_rank(item) -> int:
+    return next((rank for rank, mark in enumerate(SLOW_FIRST) if mark in item.nodeid), len(SLOW_FIRST))
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """The long tests go first, so the two xdist workers finish together instead of one of them
-    running a served test alone at the end."""
-    items.sort(key=lambda item: not any(mark in item.nodeid for mark in SLOW_FIRST))
+    items.sort(key=_slow_rank)
