@@ -1,12 +1,13 @@
 # onematter — two commands do all the set-up on a fresh Debian/Ubuntu machine:
 #   make demo   one real combined application end to end on the embedded default
 #   make test   the test suite (SQLite always; PostgreSQL too when it is reachable)
+#   make test-unit  only tests/unit: no database, no Prefect, a few seconds
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 export ONEMATTER_DATA_DIR ?= $(CURDIR)/.data
 
-.PHONY: demo test lint system-packages test-packages venv bench clean
+.PHONY: demo test test-unit lint system-packages test-packages venv bench clean
 
 system-packages:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
@@ -41,6 +42,10 @@ test-packages:
 
 test: venv test-packages
 	$(BIN)/python -m pytest -p no:cacheprovider -n 2 --dist loadgroup tests
+
+# the pure tests alone (rules, intake, identity, working days): no database, no Prefect, seconds
+test-unit: venv
+	$(BIN)/python -m pytest -p no:cacheprovider tests/unit
 
 # the layers point one way (pyproject's [tool.importlinter]), checked on the package as a wheel
 # installs it: flows/ and tasks/ inside it as onematter.flows and onematter.tasks

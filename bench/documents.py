@@ -1,5 +1,7 @@
 """Per-document render time against bare WeasyPrint on the same HTML, the packet's time and
-size, and peak memory, for the sample application. Prints a table.
+size, and peak memory, for the sample application; how long the URL fetcher takes to refuse an
+outside resource (tests/test_documents.py checks that it refuses without touching the network; the
+0.1 s it used to assert is reported here). Prints tables.
 
     .venv/bin/python bench/documents.py [--repeat 5]
 """
@@ -110,11 +112,40 @@ def main() -> None:
         refused_app = s.exec(select(Application).order_by(Application.application_no.desc())).first()
         refused_contexts["__cover__"] = packet_context(s, refused_app, "packet", refused_parts)
     faces_table(refused_parts, refused_contexts)
+    fetcher_table(args.repeat * 20)
     print()
     print(f"three sample cases, every kind, first run incl. database: {cold_all:.2f} s")
     print(f"peak memory (max RSS) after our first renders: {ours_rss[0]} MB; after the whole run "
           f"(bare WeasyPrint builds a new FontConfiguration per document): "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+
+
+REFUSAL_BOUND = 0.1      # seconds: what test_documents used to assert per refusal
+
+
+def fetcher_table(repeat: int) -> None:
+    """Time to refuse each outside URL (no look-up, no connection) and to serve a template file."""
+    from onematter.documents import render as docs
+    fetcher = docs.url_fetcher()
+    urls = {"http://example.com/x.css": True, "https://127.0.0.1:9/x.png": True, "file:///etc/passwd": True,
+            (docs.templates_dir() / ".." / "pyproject.toml").as_uri(): True,
+            (docs.templates_dir() / "styles" / "print.css").as_uri(): False}
+    print()
+    print(f"URL fetcher: {repeat} calls each")
+    print(f"{'url':<60}{'outcome':>9}{'median ms':>11}{'max ms':>9}  over {REFUSAL_BOUND} s")
+    for url, refused in urls.items():
+        times, outcome = [], "served"
+        for _ in range(repeat):
+            t = time.perf_counter()
+            try:
+                fetcher(url)
+            except docs.FetchRefused:
+                outcome = "refused"
+            times.append(time.perf_counter() - t)
+        assert (outcome == "refused") == refused, url
+        shown = url if len(url) <= 58 else "…" + url[-57:]
+        print(f"{shown:<60}{outcome:>9}{statistics.median(times) * 1000:>11.3f}{max(times) * 1000:>9.3f}"
+              f"  {sum(t > REFUSAL_BOUND for t in times)}")
 
 
 def face_costs(pdf: bytes) -> dict[str, int]:

@@ -4,10 +4,10 @@ inputs as regressions (on SQLite and PostgreSQL), concurrent submissions, faults
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import threading
-import time
 
 import pytest
 import yaml
@@ -33,6 +33,12 @@ def _run(*args):
 
 
 def _example() -> dict:
+    """The example form, a fresh copy each call (parsed once: the generated cases call this 1,000 times)."""
+    return copy.deepcopy(_parsed_example())
+
+
+@functools.lru_cache(maxsize=1)
+def _parsed_example() -> dict:
     return yaml.safe_load((REPO / "examples" / "application.yaml").read_text(encoding="utf-8"))
 
 
@@ -107,7 +113,7 @@ def hostile_forms(draw):
 @given(case=hostile_forms())
 def test_generated_hostile_intake_files(tmp_path_factory, sqlite_db, case):
     """Each file: exit 0 with an application, or exit 2 naming fields in Chinese; nothing stored on a
-    refusal; never a traceback; bounded time."""
+    refusal; never a traceback. (The time each takes is measured by bench/hostile_inputs.py.)"""
     from onematter.config.db import get_engine
     name, text = case
     path = tmp_path_factory.mktemp("h") / name
@@ -117,7 +123,6 @@ def test_generated_hostile_intake_files(tmp_path_factory, sqlite_db, case):
     from onematter.casework.intake import parse_intake
     with Session(get_engine()) as session:
         before = _counts(session)
-        started = time.perf_counter()
         try:
             intake = parse_intake(_load(path))
         except FormError as exc:
@@ -134,7 +139,6 @@ def test_generated_hostile_intake_files(tmp_path_factory, sqlite_db, case):
                 assert _counts(session) == before
             except OpenApplicationExists:
                 assert _counts(session) == before
-        assert time.perf_counter() - started < 5
 
 
 _item = st.one_of(_leaf, st.dictionaries(st.sampled_from(["code", "capacity", "start", "end", "mode", "trade",
@@ -167,13 +171,11 @@ def test_generated_hostile_catalogue_files(sqlite_db, mutations):
 
 
 @pytest.fixture
-def sqlite_db(env, monkeypatch):
+def sqlite_db(env, monkeypatch, sqlite_template):
     """A migrated SQLite database for the generated cases (many examples, one database)."""
-    from onematter.config.db import init_db
-    monkeypatch.setenv("ONEMATTER_DATABASE_URL", f"sqlite:///{env / 'data' / 'hostile.db'}")
-    from tests.conftest import _clear_caches
+    from tests.conftest import _clear_caches, copy_sqlite_template
+    monkeypatch.setenv("ONEMATTER_DATABASE_URL", copy_sqlite_template(sqlite_template, env / "data" / "hostile.db"))
     _clear_caches()
-    init_db()
     from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     from onematter.config.db import session_scope
     with session_scope() as s:

@@ -84,10 +84,59 @@ def test_training_overlap_is_refused(session, catalogue, form):
 
 
 def test_daily_digest_never_pushes_a_posting_twice(session, catalogue, form):
+    """Day 1 pushes exactly the matching postings; the digests after push only new matching ones,
+    at most `job_push_limit` a day, in rank order, and never one a person was pushed before. Every
+    expected list is written out by hand: a matching rule that matched nothing (or everything)
+    fails here, not only one that pushed twice."""
+    from onematter import matters
+    from onematter.casework.catalogue import import_catalogue, parse_catalogue
+    from onematter.casework.schedule import job_digest
+    from onematter.policy import load_policy
+    Posting = next(c.table for c in matters.spec("job_push").catalogue if c.name == "postings")
+    day1 = dt.date(2026, 11, 30)
+
+    def pushed() -> list[tuple[str, str, int]]:
+        session.expire_all()
+        codes = {p.id: p.code for p in session.exec(select(Posting)).all()}
+        return sorted((r.channel, codes[r.posting_id], r.rank) for r in session.exec(select(Push)).all())
+
     app = _submit(session, form)
-    _decide_all(session, app)
+    cases = _decide_all(session, app)
+    # 高中, 制造/安保, 当湖/钟埭/独山港, ≥ 6000: GW-002 (物流, 大专) and GW-005 (电商, 大专) are not pushed
+    assert cases["job_push"].status == "pushed"
+    assert cases["job_push"].details["postings"] == ["GW-001", "GW-003", "GW-004"]
+    assert pushed() == [("intake", "GW-001", 1), ("intake", "GW-003", 2), ("intake", "GW-004", 3)]
     sub = session.exec(select(JobSubscription)).one()
-    assert new_matches_for(session, sub, dt.date(2026, 11, 30)) == []
+    assert new_matches_for(session, sub, day1) == []
+    assert job_digest(session, day1) == 0                           # nothing new that day: no message
+
+    # new postings: more matching ones than the limit, and one that misses each criterion
+    limit = load_policy().job_push_limit
+    base = {"employer": "平湖示例新材料有限公司", "employer_code": "91330482MA2B3C4D5Y", "title": "操作工",
+            "category": "制造", "town": "钟埭街道", "salary_min": 5000, "salary_max": 8000, "education_min": "初中",
+            "headcount": 1, "veteran_preferred": False, "valid_until": "2027-01-31"}
+    good = [{**base, "code": f"GW-M{k:02d}", "salary_max": 7000 + 100 * k} for k in range(limit + 2)]
+    bad = [{**base, "code": "GW-X1", "town": "乍浦镇"}, {**base, "code": "GW-X2", "category": "物流"},
+           {**base, "code": "GW-X3", "education_min": "大专"}, {**base, "code": "GW-X4", "salary_max": 5900},
+           {**base, "code": "GW-X5", "valid_until": "2026-11-30"}]
+    import_catalogue(session, parse_catalogue({"postings": good + bad}))
+    session.commit()
+    # ranked by salary maximum (none veteran-preferred): the top `limit` on day 2, the other two on day 3
+    ranked = [f"GW-M{k:02d}" for k in reversed(range(limit + 2))]
+    day2, day3, day4 = (day1 + dt.timedelta(days=n) for n in (1, 2, 3))
+    assert [p.code for p in new_matches_for(session, sub, day2)] == ranked[:limit]
+    assert job_digest(session, day2) == 1
+    session.commit()
+    assert job_digest(session, day2) == 0                           # the same day again: nothing twice
+    session.commit()
+    assert [p.code for p in new_matches_for(session, sub, day3)] == ranked[limit:]
+    assert job_digest(session, day3) == 1
+    session.commit()
+    assert new_matches_for(session, sub, day4) == [] and job_digest(session, day4) == 0
+    session.commit()
+    assert pushed() == sorted([("intake", "GW-001", 1), ("intake", "GW-003", 2), ("intake", "GW-004", 3)]
+                              + [("digest", code, rank) for rank, code in enumerate(ranked[:limit], 1)]
+                              + [("digest", code, rank) for rank, code in enumerate(ranked[limit:], 1)])
 
 
 def test_incentive_decision_first_wins_and_completes_the_application(session, catalogue, form):

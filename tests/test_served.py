@@ -171,10 +171,15 @@ def _supervision_and_staff_page(stack, session, no: str, view: dict) -> None:
     form_name = f"审核 {no} 企业吸纳优惠"
     _wait(lambda: [r for r in _runs(api, form_name) if r["state"]["type"] == "PAUSED"], 90)
     decision_run = _runs(api, form_name)[0]
+    assert decision_run["state"]["state_details"]["pause_key"] == "decision-1"
     _post(api, f"/flow_runs/{decision_run['id']}/resume",
           {"run_input": {"decision": "不予通过", "decided_by": "李科长", "comment": ""}})
-    time.sleep(3)
-    _wait(lambda: _runs(api, form_name)[0]["state"]["type"] == "PAUSED", 60)
+    # the run read that input and asks again: paused on its next form, so it is past the check and
+    # waiting (nothing can write a decision until it is resumed), and no task recorded one
+    _wait(lambda: _runs(api, form_name)[0]["state"]["state_details"].get("pause_key") == "decision-2"
+          and _runs(api, form_name)[0]["state"]["type"] == "PAUSED", 60)
+    tasks = [t["name"] for t in _post(api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [decision_run["id"]]}}})]
+    assert any(n.startswith("读取待审核事项") for n in tasks) and not any(n.startswith("记录审核结果") for n in tasks), tasks
     session.rollback()
     assert session.exec(select(Decision)).all() == []
     accepted = _post(api, f"/flow_runs/{decision_run['id']}/resume",
@@ -183,6 +188,8 @@ def _supervision_and_staff_page(stack, session, no: str, view: dict) -> None:
     _wait(lambda: _runs(api, form_name)[0]["state"]["type"] in ("COMPLETED", "FAILED", "CRASHED"), 120)
     final = _runs(api, form_name)[0]["state"]
     assert final["type"] == "COMPLETED", final
+    tasks = [t["name"] for t in _post(api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [decision_run["id"]]}}})]
+    assert any(n.startswith("记录审核结果") for n in tasks), tasks          # the filter above sees such a task
     session.rollback()
     decision = session.exec(select(Decision)).one()
     assert (decision.approved, decision.decided_by, decision.source) == (True, "李科长", "prefect-ui")
