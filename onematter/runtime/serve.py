@@ -16,9 +16,6 @@ from pathlib import Path
 import httpx
 import uvicorn
 import yaml
-from prefect import serve as prefect_serve
-from prefect.flows import load_flow_from_entrypoint
-from prefect.schedules import Cron
 
 from onematter.config.privacy import MaskingFilter
 from onematter.config.resources import CHECKOUT, deployments_file, in_checkout
@@ -41,6 +38,8 @@ def load_deployments(path: Path | None = None) -> list[dict]:
 
 def runner_deployments(path: Path | None = None) -> list:
     """Every deployment of prefect.yaml as a RunnerDeployment (for `serve`)."""
+    from prefect.flows import load_flow_from_entrypoint  # lazy: Prefect fixes its settings when imported; serve sets PREFECT_API_URL first
+    from prefect.schedules import Cron  # lazy: likewise
 
     result = []
     for spec in load_deployments(path):
@@ -167,6 +166,7 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
             sys.stdout.flush()
 
         threading.Thread(target=announce, daemon=True, name="announce").start()
+        from prefect import serve as prefect_serve  # lazy: Prefect fixes its settings when imported (after PREFECT_API_URL is set)
         prefect_serve(*deployments, print_starting_message=False)
     finally:
         stop_processes(worker_procs)
