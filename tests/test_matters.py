@@ -90,7 +90,7 @@ def test_daily_digest_never_pushes_a_posting_twice(session, catalogue, form):
     fails here, not only one that pushed twice."""
     from onematter import matters
     from onematter.casework.catalogue import import_catalogue, parse_catalogue
-    from onematter.casework.schedule import job_digest
+    from onematter.matters.job_push.followups import job_digest
     from onematter.policy import load_policy
     Posting = next(c.table for c in matters.spec("job_push").catalogue if c.name == "postings")
     day1 = dt.date(2026, 11, 30)
