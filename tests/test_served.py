@@ -28,6 +28,26 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync"]
 
 
+def start_serve(environ: dict, port: int, docs_port: int, *, until: tuple[str, ...] = ("Ctrl-C", "审核表单："),
+                ) -> tuple[subprocess.Popen, list[str]]:
+    """`onematter serve` with one worker, read until it has printed each of `until` (ready; the
+    decision forms checked); its output keeps being collected (a thread) so it never blocks."""
+    import threading
+    proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port),
+                             "--docs-port", str(docs_port), "--workers", "1"], cwd=REPO, env=environ,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    output: list[str] = []
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        output.append(line)
+        if all(any(u in seen for seen in output) for u in until) or proc.poll() is not None:
+            break
+    assert proc.poll() is None, "".join(output)
+    threading.Thread(target=lambda: output.extend(proc.stdout), daemon=True).start()
+    return proc, output
+
+
 @pytest.fixture
 def stack(db, catalogue, env, tmp_path):
     port, docs_port = free_port(), free_port()
@@ -36,17 +56,7 @@ def stack(db, catalogue, env, tmp_path):
     sqlite = db.startswith("sqlite")
     if sqlite:      # one of the two stacks with basic auth switched on: the server requires it of everyone
         environ["PREFECT_SERVER_API_AUTH_STRING"] = AUTH
-    proc = subprocess.Popen([sys.executable, "-m", "onematter.cli", "serve", "--port", str(port),
-                             "--docs-port", str(docs_port), "--workers", "1"], cwd=REPO, env=environ,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    output = []
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        output.append(line)
-        if "Ctrl-C" in line or proc.poll() is not None:
-            break
-    assert proc.poll() is None, "".join(output)
+    proc, output = start_serve(environ, port, docs_port)
     plain = f"http://127.0.0.1:{port}/api"
     api = f"http://{AUTH}@127.0.0.1:{port}/api" if sqlite else plain     # the test's own requests
     _wait(lambda: len(_post(api, "/deployments/filter", {})) == len(load_deployments()), 60)

@@ -22,6 +22,9 @@ from onematter.rules import Outcome
 from onematter.config.settings import local, now
 
 
+DECISION_SOURCES = {"cli": "命令行", "web": "工作台", "prefect-ui": "Prefect 审核表单"}   # how a decision came
+
+
 class DecisionRefused(Exception):
     """A supervisor's decision that cannot be taken (already decided, nothing to decide)."""
 

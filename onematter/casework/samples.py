@@ -115,3 +115,20 @@ def _run(target: Path) -> list[Path]:
     return (run("approved", 101, (True, None, deciding))
             + run("rejected", 102, (False, "劳动合同与社保缴纳单位不一致；经营场所未落实", deciding))
             + run("refused", 103, None, category="军官", placement="转业"))
+
+
+def submit_waiting(count: int, *, first: int = 0, birth: str = "19850101") -> list[str]:
+    """`count` invented persons' applications for the employer incentive alone, each processed to
+    待审核 here (no Prefect, no documents): the load of decisions waiting, for benches and tests.
+    Returns their application numbers."""
+    numbers = []
+    for seq in range(first, first + count):
+        form = sample_form(seq, key=f"waiting-{birth}-{seq}", birth=birth)
+        form["matters"] = {"employer_incentive": form["matters"]["employer_incentive"]}
+        with session_scope() as s:
+            app, _ = submit_application(s, parse_intake(form), actor="sample")
+            for case in matter_cases(s, app.id):
+                process_matter(s, case.id)
+            settle_application(s, app, actor="sample")
+            numbers.append(app.application_no)
+    return numbers

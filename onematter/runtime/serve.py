@@ -3,6 +3,8 @@ read-only document endpoint — on loopback, until Ctrl-C, stopping everything i
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
 import os
 import signal
@@ -22,6 +24,7 @@ from onematter.config.resources import CHECKOUT, deployments_file, in_checkout
 from onematter.config.settings import get_settings
 from onematter.web.app import create_app
 
+log = logging.getLogger("onematter.serve")
 RUN_RETENTION_DAYS = 30         # ended flow runs, with their task runs, logs and artifacts
 
 
@@ -36,8 +39,13 @@ def load_deployments(path: Path | None = None) -> list[dict]:
         return yaml.safe_load(fh)["deployments"]
 
 
+WORKER_EXECUTED = "onematter-worker"     # prefect.yaml `executed_by`: registered, run by the warm workers
+REPAIR_EVERY, STALE_AFTER = 60.0, 600.0   # decision forms: checked every minute; a run held 10 min is lost
+
+
 def runner_deployments(path: Path | None = None) -> list:
-    """Every deployment of prefect.yaml as a RunnerDeployment (for `serve`)."""
+    """Every deployment of prefect.yaml as a RunnerDeployment (for `serve`); those the warm
+    workers execute are marked `executed_by`."""
     from prefect.flows import load_flow_from_entrypoint  # lazy: Prefect fixes its settings when imported; serve sets PREFECT_API_URL first
     from prefect.schedules import Cron  # lazy: likewise
 
@@ -51,6 +59,35 @@ def runner_deployments(path: Path | None = None) -> list:
             parameters=spec.get("parameters") or {}, schedules=schedules,
             enforce_parameter_schema=spec.get("enforce_parameter_schema", True)))
     return result
+
+
+def worker_executed(path: Path | None = None) -> set[str]:
+    """Deployments registered but not served here: the warm workers execute their runs."""
+    return {s["name"] for s in load_deployments(path) if s.get("executed_by") == WORKER_EXECUTED}
+
+
+def keep_forms_in_step(stop: threading.Event, started: dt.datetime, *, every: float = REPAIR_EVERY, echo=print) -> None:
+    """The decision forms kept in step with the cases: at start-up (a run some worker held before
+    this serve started is lost: taken again at once), then every `every` seconds (lost: held for
+    longer than STALE_AFTER)."""
+    from onematter.flows import forms  # lazy: Prefect fixes its settings when imported (after PREFECT_API_URL is set)
+    lost_before, first = started, True
+    while True:
+        try:
+            counts = asyncio.run(forms.repair(lost_before=lost_before))
+            line = ("审核表单：{waiting} 个事项等待审核（新开表单 {opened} 个，重新办理 {rescheduled} 个，"
+                    "作废 {voided} 个）").format(**counts)
+            if first:
+                echo(line)
+                sys.stdout.flush()
+            elif counts["opened"] or counts["rescheduled"] or counts["voided"]:
+                log.info(line)
+            first = False
+        except Exception:  # noqa: BLE001 — the server or the database is away for a moment: next round
+            log.warning("审核表单对齐失败，稍后重试", exc_info=True)
+        if stop.wait(every):
+            return
+        lost_before = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=STALE_AFTER)
 
 
 def server_env(port: int) -> dict[str, str]:
@@ -117,6 +154,7 @@ def stop_processes(procs: list[subprocess.Popen], timeout: float = 20) -> None:
 
 
 def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None, echo=print) -> None:
+    started = dt.datetime.now(dt.timezone.utc)
     signal.signal(signal.SIGTERM, _terminate)
     # Ctrl-C always stops the stack: a process started in the background by a non-interactive shell
     # (or under a test runner's worker) inherits SIGINT ignored, and Python then leaves it ignored
@@ -127,6 +165,7 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
                                "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     worker_procs: list[subprocess.Popen] = []
+    stopping = threading.Event()
     try:
         auth = os.environ.get("PREFECT_SERVER_API_AUTH_STRING")
         wait_healthy(api_url, auth=auth)
@@ -166,9 +205,16 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
             sys.stdout.flush()
 
         threading.Thread(target=announce, daemon=True, name="announce").start()
+        by_workers = worker_executed()
+        for d in deployments:
+            if d.name in by_workers:
+                d.apply()                   # registered (the UI shows it, its form resumes into it), not served
+        threading.Thread(target=keep_forms_in_step, args=(stopping, started), kwargs={"echo": echo}, daemon=True,
+                         name="forms").start()
         from prefect import serve as prefect_serve  # lazy: Prefect fixes its settings when imported (after PREFECT_API_URL is set)
-        prefect_serve(*deployments, print_starting_message=False)
+        prefect_serve(*[d for d in deployments if d.name not in by_workers], print_starting_message=False)
     finally:
+        stopping.set()
         stop_processes(worker_procs)
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGTERM)

@@ -22,6 +22,7 @@ from prefect.client.orchestration import get_client
 from prefect.states import Crashed
 
 import onematter.flows.combined_application  # noqa: F401 — warm_up pays for Prefect's and the flow's imports once
+from onematter.flows.decision import run_due_decisions
 from onematter.case import workqueue
 from onematter.config.db import session_scope
 from onematter.config.embedded import served
@@ -105,8 +106,30 @@ def process(claim: workqueue.Claim, worker: str, lease_seconds: float) -> str:
     return workqueue.finish(claim, worker)
 
 
-def run_worker(*, poll: float = 0.2, stop: threading.Event | None = None, echo=print) -> None:
-    """Take and run applications until stopped (Ctrl-C, SIGTERM, or `stop`)."""
+class _Forms:
+    """Submitted decision forms, looked for in Prefect at most every `every` seconds (a form
+    waits as a suspended run; nothing here waits on it)."""
+
+    def __init__(self, worker: str, every: float):
+        self.worker, self.every, self.next = worker, every, 0.0
+
+    def take(self) -> int:
+        if time.monotonic() < self.next:
+            return 0
+        self.next = time.monotonic() + self.every
+        try:
+            return asyncio.run(run_due_decisions(self.worker))
+        except KeyboardInterrupt:
+            raise
+        except Exception:  # noqa: BLE001 — the Prefect server is away for a moment: next round
+            log.warning("读取已提交的审核表单失败，稍后重试", exc_info=True)
+            return 0
+
+
+def run_worker(*, poll: float = 0.2, forms_every: float = 1.0, stop: threading.Event | None = None,
+               echo=print) -> None:
+    """Take and run applications, and the decision forms supervisors submitted, until stopped
+    (Ctrl-C, SIGTERM, or `stop`)."""
     if not served():
         raise SystemExit("onematter worker 需要 PREFECT_API_URL 指向 Prefect 服务器（onematter serve 打印的地址）")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -116,7 +139,9 @@ def run_worker(*, poll: float = 0.2, stop: threading.Event | None = None, echo=p
     warm_up()
     echo(f"工作进程 {name} 已就绪（租约 {lease:.0f} 秒）")
     stop = stop or threading.Event()
+    forms = _Forms(name, forms_every)
     while not stop.is_set():
+        forms.take()
         try:
             claim = workqueue.claim(name, lease)
         except Exception:  # noqa: BLE001 — the database is away for a moment: try again, do not die

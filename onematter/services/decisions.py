@@ -7,13 +7,10 @@ from __future__ import annotations
 import threading
 
 from onematter.case.lifecycle import get_application
-from onematter.casework.processing import deciding_matter, record_decision
+from onematter.casework.processing import DECISION_SOURCES, deciding_matter, record_decision
 from onematter.config.db import session_scope
 from onematter.config.embedded import served
 from onematter.services import handover
-
-VIA = {"cli": "命令行", "web": "工作台"}
-
 
 def decide(*, application_no: str, matter: str | None, approve: bool, by: str, comment: str | None,
            source: str, background: bool = False) -> dict:
@@ -25,7 +22,8 @@ def decide(*, application_no: str, matter: str | None, approve: bool, by: str, c
                               source=source)
         application_id, application_no = app.id, app.application_no
     if served():
-        void = lambda: handover.void_open_decision_runs(application_no, matter, by, via=VIA.get(source, source))  # noqa: E731
+        void = lambda: handover.void_open_decision_runs(application_no, matter, by, via=DECISION_SOURCES.get(source, source),  # noqa: E731
+                                                         verdict="通过" if approve else "不予通过")
         if background:
             threading.Thread(target=void, daemon=True, name="void-decision-form").start()
         else:

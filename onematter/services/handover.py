@@ -130,25 +130,11 @@ def issue_documents(*, application_id: uuid.UUID, application_no: str, backgroun
         _run(run_documents_flow, application_id, application_no)
 
 
-def void_open_decision_runs(application_no: str, matter: str, by: str, *, via: str) -> None:
-    """A decision came from elsewhere (the CLI, the staff page): the matter's decision form waiting
-    in the Prefect UI is cancelled, visibly."""
+def void_open_decision_runs(application_no: str, matter: str, by: str, *, via: str, verdict: str) -> None:
+    """A decision came from elsewhere (the CLI, the staff page): the matter's decision form still
+    open in the Prefect UI is cancelled, visibly, naming who decided."""
     import asyncio  # noqa: I001 — Prefect's client only on a served stack, when a form may wait
 
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterName, FlowRunFilterState, \
-        FlowRunFilterStateType
-    from prefect.client.schemas.objects import StateType
-    from prefect.states import Cancelled
-
-    from onematter.flows.combined_application import decision_run_name
-
-    async def void() -> None:
-        async with get_client() as client:
-            runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                name=FlowRunFilterName(any_=[decision_run_name(application_no, matter)]),
-                state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))))
-            for run in runs:
-                await client.set_flow_run_state(run.id, Cancelled(message=f"已由 {by} 通过{via}审核，本表单作废"),
-                                                force=True)
-    asyncio.run(void())
+    from onematter.flows import forms
+    message = forms.voided_message({"by": by, "via": via, "verdict": verdict})
+    asyncio.run(forms.void_forms(application_no, matter, message))
