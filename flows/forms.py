@@ -204,10 +204,21 @@ async def void_forms(application_no: str, matter: str, message: str) -> int:
         return len(runs)
 
 
+async def has_answer(client: PrefectClient, run_id: uuid.UUID) -> bool:
+    """Whether a supervisor's submitted input is stored on the run (a suspended form's, or one of
+    the blocking forms before them)."""
+    for prefix in ("suspended-decision-", "paused-decision-"):
+        inputs = await client.filter_flow_run_input(run_id, key_prefix=prefix, limit=50, exclude_keys=set())
+        if any(i.key.endswith("-response") for i in inputs):
+            return True
+    return False
+
+
 async def repair(*, lost_before: dt.datetime) -> dict[str, int]:
     """Keep the forms in step with the cases (serve runs it at start-up and every minute):
     - a run taken by a worker that is gone (Pending/Running since before `lost_before`, or
-      Crashed) is scheduled again: the flow reruns, finds the submitted input, does nothing twice;
+      Crashed) is scheduled again when its form was answered: the flow reruns, finds the
+      submitted input, does nothing twice; unanswered, it is voided and a new form opened;
     - a form from before forms were suspended (a blocking pause whose process is gone) is voided;
     - a form waiting on a case decided elsewhere is voided, naming who decided;
     - a case waiting without an open form gets one."""
@@ -220,9 +231,13 @@ async def repair(*, lost_before: dt.datetime) -> dict[str, int]:
             state = run.state
             lost = state.type == StateType.CRASHED or (
                 state.type in (StateType.PENDING, StateType.RUNNING) and state.timestamp < lost_before)
-            if lost:
+            if lost and await has_answer(client, run.id):
                 await client.set_flow_run_state(run.id, Scheduled(message="办理中的工作进程已不在，重新办理"), force=True)
                 counts["rescheduled"] += 1
+            elif lost:                                  # interrupted before its form was answered
+                await client.set_flow_run_state(run.id, Cancelled(message="表单在开启时中断，本表单作废；已重新开启审核表单"),
+                                                force=True)
+                counts["voided"] += 1
             elif state.type == StateType.PAUSED and not state.state_details.pause_reschedule:
                 await client.set_flow_run_state(run.id, Cancelled(message="旧版审核表单的进程已不在，本表单作废；已重新开启审核表单"),
                                                 force=True)

@@ -47,6 +47,15 @@ def _run(api: str, name: str) -> dict:
     return runs[0]
 
 
+def _repair(environ: dict) -> dict:
+    """What serve does at start-up and every minute (flows/forms.py), once, now."""
+    done = subprocess.run([sys.executable, "-c", "import asyncio, datetime as dt, json; from onematter.flows import forms; "
+                           "print(json.dumps(asyncio.run(forms.repair(lost_before=dt.datetime.now(dt.timezone.utc)))))"],
+                          cwd=REPO, env=environ, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _stop(proc: subprocess.Popen) -> float:
     """SIGTERM to serve (what a service manager sends); seconds until it and everything it started
     are gone."""
@@ -97,12 +106,11 @@ def test_waiting_decisions_hold_nothing_and_survive_a_restart(db, catalogue, env
     idle = measure(proc.pid, db)
 
     # 300 incentives waiting: their forms opened as serve's start-up repair would open them
+    # (serve's own round, every minute, may open some of them meanwhile: one form per case either way)
     numbers = submit_waiting(WAITING)
-    opened = subprocess.run([sys.executable, "-c", "import asyncio, datetime as dt; from onematter.flows import forms; "
-                             "print(asyncio.run(forms.repair(lost_before=dt.datetime.now(dt.timezone.utc))))"],
-                            cwd=REPO, env=cli_env, capture_output=True, text=True, timeout=600)
-    assert opened.returncode == 0, opened.stdout + opened.stderr
+    assert _repair(cli_env)["waiting"] == WAITING
     _wait(lambda: len(_forms(api, "PAUSED")) == WAITING, 120)
+    assert len({f["name"] for f in _forms(api)}) == WAITING
     loaded = measure(proc.pid, db)
     assert loaded.processes == idle.processes, (idle, loaded)
     assert loaded.rss_mb < idle.rss_mb + 150, (idle, loaded)          # was ~130 MB per waiting decision
@@ -142,9 +150,29 @@ def test_waiting_decisions_hold_nothing_and_survive_a_restart(db, catalogue, env
             assert docs.get("incentive_approval") == 1 and docs.get("completion") == 1, docs
             assert all(n == 1 for n in docs.values()), docs
 
+        # a worker took an answered form and died (its answer stored, the run left Pending); another
+        # form was interrupted while it opened (left Running, unanswered): the repair takes the
+        # first up again — decided once — and voids the second, opening a new form for its case
+        answered, interrupted = (_run(api, f"审核 {no} {INCENTIVE}") for no in numbers[4:6])
+        _post(api, f"/flow_runs/{answered['id']}/input", {"key": "suspended-decision-1-response", "value": json.dumps(
+            {"decision": "不予通过", "decided_by": "孙科长", "comment": "劳动合同未在本市社保备案"}, ensure_ascii=False)})
+        _post(api, f"/flow_runs/{answered['id']}/set_state", {"state": {"type": "PENDING"}, "force": True})
+        _post(api, f"/flow_runs/{interrupted['id']}/set_state", {"state": {"type": "RUNNING"}, "force": True})
+        repaired = _repair(cli_env)     # the new form: opened by this round or by serve's own
+        assert (repaired["waiting"], repaired["rescheduled"], repaired["voided"]) == (WAITING - 3, 1, 1), repaired
+        _wait(lambda: _run(api, answered["name"])["state"]["type"] == "COMPLETED", 180)
+        assert [(d.decided_by, d.approved) for d in _decisions(session, numbers[4])] == [("孙科长", False)]
+        assert _case(session, numbers[4]).status == "rejected"
+        _wait(lambda: _documents(session, numbers[4]).get("completion") == 1, 60)
+        assert all(n == 1 for n in _documents(session, numbers[4]).values())
+        _wait(lambda: len(_post(api, "/flow_runs/filter", {"flow_runs": {"name": {"any_": [interrupted["name"]]}}})) == 2, 90)
+        again = _post(api, "/flow_runs/filter", {"flow_runs": {"name": {"any_": [interrupted["name"]]}}})
+        assert sorted(r["state"]["type"] for r in again) == ["CANCELLED", "PAUSED"], again
+        assert _decisions(session, numbers[5]) == []
+
         # the form, the staff page and the CLI decide one case at once: one winner, the others told
         _race(session, api, environ, web_port, numbers[3])
-        assert len(_forms(api, "PAUSED")) == WAITING - 4
+        assert len(_forms(api, "PAUSED")) == WAITING - 5
     finally:
         assert _stop(proc) < 10
 

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     service_centre: str = "平湖市退役军人服务中心"
     document_base_url: str = "http://127.0.0.1:4300/documents"
     public_base_url: str = "http://127.0.0.1:4300"   # where /verify is served: the QR codes point there
-    decision_wait_seconds: int = 8 * 3600     # how long a decision run waits for the form
+    decision_wait_seconds: int = 8 * 3600     # accepted, unused: a decision form waits without a timeout (flows/forms.py)
     stuck_after_minutes: int = 10             # an application still received/processing after this is resumed
     worker_lease_seconds: float = 30          # a worker silent this long has lost its application to another
     web_secret: str | None = None             # signs the staff page's session cookies (default: generated in data_dir)
