@@ -118,13 +118,14 @@ def _run(target: Path) -> list[Path]:
 
 
 def submit_waiting(count: int, *, first: int = 0, birth: str = "19850101") -> list[str]:
-    """`count` invented persons' applications for the employer incentive alone, each processed to
-    待审核 here (no Prefect, no documents): the load of decisions waiting, for benches and tests.
-    Returns their application numbers."""
+    """`count` invented persons' applications for the example's first matter a supervisor decides
+    (the employer incentive) alone, each processed to 待审核 here (no Prefect, no documents): the
+    load of decisions waiting, for benches and tests. Returns their application numbers."""
     numbers = []
     for seq in range(first, first + count):
         form = sample_form(seq, key=f"waiting-{birth}-{seq}", birth=birth)
-        form["matters"] = {"employer_incentive": form["matters"]["employer_incentive"]}
+        key = next(s.key for s in matters.deciding() if s.key in form["matters"])
+        form["matters"] = {key: form["matters"][key]}
         with session_scope() as s:
             app, _ = submit_application(s, parse_intake(form), actor="sample")
             for case in matter_cases(s, app.id):
