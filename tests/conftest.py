@@ -190,8 +190,16 @@ def catalogue(session):
 @pytest.fixture
 def form() -> dict:
     """The example intake, as a dict (a fresh copy per test)."""
-    with open(REPO / "examples" / "application.yaml", encoding="utf-8") as fh:
-        return copy.deepcopy(yaml.safe_load(fh))
+    return example_form()
+
+
+def example_form(name: str = "application.yaml") -> dict:
+    """An example intake as a dict, its materials' paths made absolute (the copy a test writes
+    elsewhere still finds the sample scans)."""
+    with open(REPO / "examples" / name, encoding="utf-8") as fh:
+        data = copy.deepcopy(yaml.safe_load(fh))
+    data["materials"] = {k: [str(REPO / "examples" / p) for p in v] for k, v in (data.get("materials") or {}).items()}
+    return data
 
 
 def make_id(birth: str = "19920315", region: str = "330482", seq: str = "121") -> str:

@@ -39,7 +39,8 @@ def _example() -> dict:
 
 @functools.lru_cache(maxsize=1)
 def _parsed_example() -> dict:
-    return yaml.safe_load((REPO / "examples" / "application.yaml").read_text(encoding="utf-8"))
+    from tests.conftest import example_form
+    return example_form()
 
 
 def _counts(session) -> tuple[int, int, int]:
@@ -192,7 +193,9 @@ def _write(tmp_path, text: str, name="form.yaml"):
 
 
 def _form_text(**replace) -> str:
+    """The example's text (its scans' paths made absolute: the copy is written elsewhere)."""
     text = (REPO / "examples" / "application.yaml").read_text(encoding="utf-8")
+    text = text.replace("[materials/", f"[{REPO / 'examples' / 'materials'}/")
     for old, new in replace.items():
         assert old in text
         text = text.replace(old, new)

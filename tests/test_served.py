@@ -219,12 +219,12 @@ def _supervision_and_staff_page(stack, session, no: str, view: dict) -> None:
     # visibly), the loan through its form
     import yaml
 
-    from tests.conftest import make_id
-    second = yaml.safe_load((REPO / "examples" / "application.yaml").read_text(encoding="utf-8"))
-    loan = yaml.safe_load((REPO / "examples" / "startup-loan.yaml").read_text(encoding="utf-8"))
+    from tests.conftest import example_form, make_id
+    second, loan = example_form(), example_form("startup-loan.yaml")
     second["idempotency_key"] = "second-person"
     second["applicant"]["id_number"] = make_id("19950505", seq="131")
     second["matters"]["startup_loan"] = loan["matters"]["startup_loan"]
+    second["materials"] |= loan["materials"]
     path = Path(stack["env"]["ONEMATTER_DATA_DIR"]) / "second.yaml"
     path.write_text(yaml.safe_dump(second, allow_unicode=True), encoding="utf-8")
     code, out, err = _cli(stack, "apply", path, "--json")

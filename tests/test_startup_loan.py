@@ -25,8 +25,8 @@ WORKED = [{"year": 2026, "months": 1, "amount_yuan": 750}, {"year": 2027, "month
 
 @pytest.fixture
 def loan_form() -> dict:
-    with open(REPO / "examples" / "startup-loan.yaml", encoding="utf-8") as fh:
-        return copy.deepcopy(yaml.safe_load(fh))
+    from tests.conftest import example_form
+    return example_form("startup-loan.yaml")
 
 
 def _submit(session, form, key="k", **loan):

@@ -132,6 +132,25 @@ class Decision(SQLModel, table=True):
     decided_at: dt.datetime = timestamp()
 
 
+class MaterialFile(SQLModel, table=True):
+    """A scan of one material (一套材料, policy `materials`) presented for an application: checked
+    by content, stored content-addressed under the data dir (`materials/<2 hex>/<sha256><suffix>`)."""
+    __tablename__ = "material_files"
+    __table_args__ = (UniqueConstraint("application_id", "item", "sha256"),)
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
+    item: str = Field(max_length=40)                # the policy's material key
+    sha256: str = Field(max_length=64)
+    filename: str = Field(max_length=120)           # as presented (shown to staff only)
+    media_type: str = Field(max_length=40)          # application/pdf | image/jpeg | image/png
+    pages: int = 1
+    size: int
+    width: int | None = None
+    height: int | None = None
+    added_by: str = Field(max_length=60)
+    added_at: dt.datetime = timestamp()
+
+
 # ------------------------------------------------------------------ documents and outbox
 
 

@@ -130,6 +130,9 @@ class Intake(_Strict):
     consent: StrictBool
     staff: Staff
     matters: Matters
+    # scans presented, by material key (policy `materials`): paths relative to the intake file,
+    # read and checked by services.applications.prepare (the staff page uploads them instead)
+    materials: dict[str, list[str]] = Field(default_factory=dict, max_length=20)
 
     @field_validator("consent")
     @classmethod

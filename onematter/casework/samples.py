@@ -37,7 +37,10 @@ def sample_form(seq: int, *, key: str, birth: str = "19900101", **applicant) -> 
 
 
 def _example(name: str = "application.yaml") -> dict:
-    return yaml.safe_load(example(name).read_text(encoding="utf-8"))
+    """An example intake, its scans' paths made absolute (the copy is used elsewhere)."""
+    data = yaml.safe_load(example(name).read_text(encoding="utf-8"))
+    data["materials"] = {k: [str(example(name).parent / p) for p in v] for k, v in (data.get("materials") or {}).items()}
+    return data
 
 
 def _sample_followups(application_id) -> None:

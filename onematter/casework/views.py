@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from onematter.casework import materials
 from sqlmodel import Session, select
 
 from onematter import matters
@@ -31,4 +32,5 @@ def application_view(session: Session, app: Application) -> dict:
              "sha256": d.pdf_sha256, "verification_code": d.verification_code, "pages": d.pages}
             for d in docs
         ],
+        "materials": materials.view(session, app),
     }

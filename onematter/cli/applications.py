@@ -9,7 +9,6 @@ import typer
 
 from onematter.case.forms import FormError
 from onematter.case.lifecycle import APPLICATION_STATUS_LABELS, NotFound, OpenApplicationExists
-from onematter.casework.intake import parse_intake
 from onematter.casework.processing import DecisionRefused
 from onematter.cli._common import app, db_and_prefect, db_ready, emit, fail, fields_text, guarded, load, \
     log_failure, print_human
@@ -24,9 +23,10 @@ def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出
           wait: bool = typer.Option(True, "--wait/--no-wait", help="服务栈模式下是否等待办理完成")) -> None:
     """Submit one combined application (一件事联办申请) from a YAML or JSON file."""
     try:
-        intake = parse_intake(load(file))
+        intake, scans = applications.prepare(load(file), file.parent)
         db_and_prefect()
-        done = applications.apply(intake=intake, actor=f"staff:{intake.staff.name}", wait=wait is not False)
+        done = applications.apply(intake=intake, actor=f"staff:{intake.staff.name}", wait=wait is not False,
+                                  scans_presented=scans)
     except FormError as exc:
         fail({"error": "invalid_intake", "fields": exc.fields}, 2, fields_text(exc.fields), as_json)
     except OpenApplicationExists as exc:

@@ -90,4 +90,13 @@ def check_policy(policy: Policy) -> Policy:
                 s.policy(policy)
             except ValidationError as exc:
                 raise PolicyError(f"{policy._source}: 政策数据 {s.policy_block} 有误：{exc}") from None
+    keys = {s.key for s in all_specs()}
+    seen: set[str] = set()
+    for m in policy.materials:
+        if m.key in seen:
+            raise PolicyError(f"{policy._source}: materials 中材料 {m.key} 重复")
+        seen.add(m.key)
+        if unknown := set(m.needed_by) - keys - {"all"}:
+            raise PolicyError(f"{policy._source}: 材料 {m.key} 的 needed_by 有不认识的事项：{'、'.join(sorted(unknown))}"
+                              f"（可用 all 或：{'、'.join(sorted(keys))}）")
     return policy

@@ -52,6 +52,20 @@ class Followups(BaseModel):
     visits_after_months: list[int] = Field(default_factory=lambda: [1, 3, 6])
 
 
+class Material(BaseModel):
+    """One item of the application's one set of materials (一套材料, domain.md §1.1)."""
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(pattern=r"^[a-z][a-z_]{1,39}$")
+    name: str
+    taken: str                          # 原件核验 / 复印件 N份 / 扫描件 …
+    needed_by: list[str]                # "all" (every application) or matter keys
+    shared: bool = False                # waived: the data is shared by another department
+
+    def needed_for(self, matter_keys: set[str] | list[str]) -> bool:
+        """Whether an application with these matters needs it (waived ones never do)."""
+        return not self.shared and ("all" in self.needed_by or bool(set(self.needed_by) & set(matter_keys)))
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="allow")      # matter blocks, typed by their modules
 
@@ -69,8 +83,13 @@ class Policy(BaseModel):
     training_bases: dict[str, TrainingBase] = Field(default_factory=dict)
     education_tuition: str | None = None
     followups: Followups = Field(default_factory=Followups)
+    materials: list[Material] = Field(default_factory=list)
+    correction_days: int = Field(default=10, ge=1, le=60)     # 补正 period, working days
     _blocks: dict[str, Any] = PrivateAttr(default_factory=dict)
     _source: str = PrivateAttr(default="")
+
+    def material(self, key: str) -> Material | None:
+        return next((m for m in self.materials if m.key == key), None)
 
     def block(self, name: str, model: type[T]) -> T:
         """A matter's policy block, validated by the matter's model (cached)."""

@@ -4,6 +4,7 @@ one application's view (the CLI's JSON contract, with what is left to do), the l
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -11,20 +12,61 @@ from onematter.case.lifecycle import get_application
 from onematter.case.models import Application
 from onematter.casework.applications import submit_application
 from onematter.casework.dossier import kind
-from onematter.casework.intake import Intake
+from onematter.case.forms import FormError
+from onematter.casework import materials
+from onematter.casework.intake import Intake, parse_intake
+from onematter.documents import scans
+from onematter.documents.scans import Scan
 from onematter.casework.progress import progress
 from onematter.casework.views import application_view
 from onematter.config.db import session_scope
 from onematter.services import handover
 
 
-def apply(*, intake: Intake, actor: str, wait: bool = True, background: bool = False) -> dict:
+def read_materials(mapping: dict[str, list[str]], base: Path) -> dict[str, list[tuple[str, bytes]]]:
+    """The intake's `materials: {<item key>: [paths]}` (paths relative to the intake file), read:
+    FormError naming `materials.<key>` for a file that cannot be read or is too large."""
+    files: dict[str, list[tuple[str, bytes]]] = {}
+    errors: dict[str, str] = {}
+    for key, paths in mapping.items():
+        field = f"materials.{key}"
+        if not paths or not all(p.strip() for p in paths):
+            errors[field] = "应为文件路径的列表（相对于申请表文件所在的目录）"
+            continue
+        files[str(key)] = []
+        for name in paths:
+            path = (base / name).expanduser()
+            try:
+                if path.stat().st_size > scans.MAX_FILE:
+                    errors[field] = (f"文件“{path.name}”有 {path.stat().st_size / 2**20:.1f} MB，超过每个文件 "
+                                     f"{scans.MAX_FILE // 2**20} MB 的上限，请降低扫描分辨率后重新扫描")
+                    break
+                files[str(key)].append((path.name, path.read_bytes()))
+            except (OSError, ValueError):
+                errors[field] = f"找不到或无法读取文件“{name}”（路径相对于申请表文件所在的目录）"
+                break
+    if errors:
+        raise FormError(errors)
+    return files
+
+
+def prepare(data: object, base: Path) -> tuple[Intake, dict[str, list[Scan]]]:
+    """An intake file's contents as the validated form and its checked scans (its `materials`,
+    paths relative to `base`): FormError with every field's error at once, nothing stored."""
+    intake = parse_intake(data)
+    return intake, materials.check(read_materials(intake.materials, base))
+
+
+def apply(*, intake: Intake, actor: str, wait: bool = True, background: bool = False,
+          scans_presented: dict[str, list[Scan]] | None = None) -> dict:
     """Store a validated intake (one application per idempotency key; a stopped one of the same
-    person is taken up) and hand it over unless nothing is left to do. Raises IntakeError,
-    OpenApplicationExists, ProcessingFailed (the application is kept)."""
+    person is taken up) with its checked scans, and hand it over unless nothing is left to do.
+    Raises IntakeError, OpenApplicationExists, ProcessingFailed (the application is kept)."""
     with session_scope() as session:
         app, created = submit_application(session, intake, actor=actor)
         application_id, application_no = app.id, app.application_no
+        if scans_presented:
+            materials.attach(session, application_id, scans_presented, by=actor)
     handed = continue_work(application_id=application_id, application_no=application_no, wait=wait,
                            background=background)
     return {"application_id": application_id, "application_no": application_no, "created": created,
