@@ -103,3 +103,79 @@ def test_a_bad_file_refuses_the_intake_naming_the_field(db, catalogue, session, 
     assert session.exec(select(func.count()).select_from(MaterialFile)).one() == 0
     stored = tmp_path / "data" / "materials"
     assert not stored.exists() or not any(p.is_file() for p in stored.rglob("*"))
+
+
+def _submitted(session, form) -> str:
+    """The example application with its scans, stored without Prefect (the services' prepare and
+    the casework intake): its number."""
+    from onematter.casework import materials
+    from onematter.casework.applications import submit_application
+    from onematter.services.applications import prepare
+    intake, checked = prepare(form, REPO / "examples")
+    app_row, _ = submit_application(session, intake, actor="staff:王珏")
+    materials.attach(session, app_row.id, checked, by="staff:王珏")
+    session.commit()
+    return app_row.application_no
+
+
+def test_materials_added_later_once_and_checked(db, catalogue, session, form, tmp_path):
+    form["materials"].pop("diploma")
+    no = _submitted(session, form)
+    (tmp_path / "diploma.png").write_bytes((REPO / "examples" / "materials" / "diploma.png").read_bytes())
+    code, out = _run("materials", "add", no, "diploma", tmp_path / "diploma.png", "--by", "王珏", "--json")
+    assert code == 0, out
+    done = json.loads(out)
+    assert done["added"] == 1 and done["application_no"] == no
+    assert [len(m["files"]) for m in done["materials"] if m["key"] == "diploma"] == [1]
+    code, out = _run("materials", "add", no, "diploma", tmp_path / "diploma.png", "--by", "王珏", "--json")
+    assert code == 0 and json.loads(out)["added"] == 0                    # the same scan: not twice
+    (tmp_path / "note.png").write_text("不是图片", encoding="utf-8")
+    code, out = _run("materials", "add", no, "diploma", tmp_path / "note.png", "--by", "王珏", "--json")
+    assert code == 2 and "materials.diploma" in json.loads(out)["fields"]
+    code, out = _run("materials", "add", "PHYJS-20260101-9999", "diploma", tmp_path / "diploma.png", "--by", "王珏", "--json")
+    assert code == 1 and json.loads(out)["error"] == "not_found"
+    session.expire_all()
+    rows = session.exec(select(MaterialFile).where(MaterialFile.item == "diploma")).all()
+    assert [r.added_by for r in rows] == ["staff:王珏"]
+
+
+def test_the_staff_page_and_the_decision_form_show_the_scans(db, catalogue, session, form, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from onematter.case.accounts import add_user
+    from onematter.case.models import MatterCase
+    from onematter.casework.board import decision_description
+    from onematter.casework.processing import process_matter
+    from onematter.web.app import create_app
+    from tests.test_web import PASSWORD, _login
+    form["materials"].pop("social_insurance_record")
+    no = _submitted(session, form)
+    add_user(session, username="lik", name="李科长", role="supervisor", station="平湖市退役军人服务中心", password=PASSWORD)
+    session.commit()
+    files = {f.item: f for f in session.exec(select(MaterialFile)).all()}
+    image, pdf = files["id_card"], files["labour_contract"]
+    # the supervisor's form in Prefect: each material linked on the staff page, the missing one named
+    case = session.exec(select(MatterCase).where(MatterCase.matter == "employer_incentive")).one()
+    process_matter(session, case.id)
+    session.commit()
+    text = decision_description(session, case)
+    assert f"/applications/{no}/materials/{pdf.sha256}" in text and "劳动合同 [PDF 3页]" in text
+    assert "社会保险缴费记录 **未提交**" in text
+    assert "id-card.png" not in text                                            # no file names in Prefect
+    session.rollback()
+    client = TestClient(create_app())
+    url = f"/applications/{no}/materials/{image.sha256}"
+    assert client.get(url, follow_redirects=False).status_code == 303            # a login first
+    assert _login(client, "lik").status_code == 303
+    shown = client.get(url)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "image/png"
+    assert shown.headers["x-content-type-options"] == "nosniff" and shown.headers["content-disposition"].startswith("inline")
+    Image.open(io.BytesIO(shown.content)).verify()
+    got = client.get(f"/applications/{no}/materials/{pdf.sha256}")
+    assert got.status_code == 200 and got.headers["content-disposition"].startswith("attachment")
+    assert got.content.startswith(b"%PDF")
+    assert client.get(f"/applications/{no}/materials/{'0' * 64}").status_code == 404
+    assert client.get(f"/applications/{no}/materials/..%2F..%2Fetc").status_code == 404
+    page = client.get(f"/applications/{no}").text
+    assert "申请材料" in page and f'src="/applications/{no}/materials/{image.sha256}"' in page
+    assert "PDF 3 页" in page and "社会保险缴费记录" in page and "未提交" in page

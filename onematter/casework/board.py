@@ -8,6 +8,7 @@ from urllib.parse import quote
 from sqlmodel import Session, select
 
 from onematter import matters
+from onematter.casework import materials
 from onematter.casework.applications import CaseFile, load_file
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS, kind
 from onematter.case.models import Application, Document, MatterCase, Person
@@ -77,5 +78,20 @@ def decision_description(session: Session, case: MatterCase) -> str:
     return "\n".join([
         f"### 审核 {app.application_no} · {spec.short}", "", *spec.decision.board(case), "",
         f"- {mask_name(person.name)} `{mask_id(person.id_number)}` · 本事项承诺办结 **{case.deadline}**",
+        *materials_lines(session, app, case.matter),
         *spec.decision.describe(session, case),
     ])
+
+
+def materials_lines(session: Session, app: Application, matter: str) -> list[str]:
+    """The matter's materials for the form: each with its scans linked on the staff page (login
+    required; no file names here: they may carry a name), or 未提交."""
+    files = materials.files_of(session, app.id)
+    base = get_settings().public_base_url.rstrip("/")
+    parts = []
+    for m in materials.needed([matter]):
+        mine = [f for f in files if f.item == m.key]
+        links = " ".join(f"[{'PDF ' + str(f.pages) + '页' if f.media_type == 'application/pdf' else '图片'}]"
+                         f"({base}/applications/{app.application_no}/materials/{f.sha256})" for f in mine)
+        parts.append(f"{m.name} {links}" if mine else f"{m.name} **未提交**")
+    return [f"- 材料：{' · '.join(parts)}"] if parts else []

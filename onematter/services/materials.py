@@ -1,8 +1,16 @@
-"""The one set of materials (一套材料): what the window takes, as policy data."""
+"""The one set of materials (一套材料): what the window takes (policy data), scans added later, a
+stored scan for the staff page."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sqlmodel import Session
+
 from onematter import matters
+from onematter.case.lifecycle import get_application
+from onematter.casework import materials as casework_materials
+from onematter.config.db import session_scope
 from onematter.policy import load_policy
 
 
@@ -17,3 +25,25 @@ def needed_by_text(needed_by: list[str]) -> str:
     if "all" in needed_by:
         return "每件申请"
     return "、".join(matters.spec(k).title for k in needed_by)
+
+
+def add(*, application_no: str, item: str, files: list[tuple[str, bytes]], by: str) -> dict:
+    """补正 at the window or later: scans added to an application's material (checked as at intake:
+    FormError naming `materials.<item>`, nothing stored; NotFound). Returns the application number,
+    how many files were new, and its materials."""
+    checked = casework_materials.check({item: files})
+    with session_scope() as session:
+        app = get_application(session, application_no)
+        added = casework_materials.attach(session, app.id, checked, by=by)
+        return {"application_no": app.application_no, "item": item, "added": added,
+                "materials": casework_materials.view(session, app)}
+
+
+def scan_file(session: Session, *, application_no: str, sha256: str) -> tuple[Path, str, str] | None:
+    """A stored scan of the application (path, media type, file name as presented), or None."""
+    app = get_application(session, application_no)
+    row = next((f for f in casework_materials.files_of(session, app.id) if f.sha256 == sha256), None)
+    if row is None:
+        return None
+    path = casework_materials.path_of(row)
+    return (path, row.media_type, row.filename) if path.is_file() else None

@@ -130,6 +130,9 @@ def case_context(session: Session, *, application_no: str) -> dict:
         "person": {"name": person.name, "id_masked": mask_id(person.id_number)},
         "matters": rows, "documents": documents, "packet": packet, "done": done, "stuck": state.stuck,
         "missing": [kind(k).title for k in missing], "timeline": timeline,
+        "materials": [{**m, "files": [{**f, "url": f"/applications/{app_row.application_no}/materials/{f['sha256']}",
+                                       "image": f["media_type"].startswith("image/")} for f in m["files"]]}
+                      for m in view["materials"]],
         "failed": state.failed if state.unfinished else "",
         "run_url": _run_url(run_ids[-1]) if run_ids else "",
     }
