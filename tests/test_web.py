@@ -164,6 +164,12 @@ def test_roles_and_finding_cases(client, session):
     assert len(rows(client.get("/applications").text)) == 2
     assert len(rows(client.get("/applications", params={"q": "1217"}).text)) == 1
     assert len(rows(client.get("/applications", params={"q": "沈志"}).text)) == 1
+    found = rows(client.get("/applications", params={"q": "330482199203151217"}).text)       # a card reader's
+    assert len(found) == 1 and found == rows(client.get("/applications", params={"q": "1217"}).text)
+    assert rows(client.get("/applications", params={"q": "３３０４８２１９９２０３１５１２１７"}).text) == found
+    mobile = _form(client)["applicant.mobile"]
+    assert len(rows(client.get("/applications", params={"q": mobile}).text)) == 2       # both typed the same number
+    assert rows(client.get("/applications", params={"q": "13900000000"}).text) == []
     assert len(rows(client.get("/applications", params={"town": "乍浦镇"}).text)) == 1
     assert len(rows(client.get("/applications", params={"matter": "education"}).text)) == 0
     assert len(rows(client.get("/applications", params={"status": "received"}).text)) == 2
@@ -337,3 +343,23 @@ def test_a_td_reply_through_the_sms_webhook_opts_the_veteran_out(client, session
     session.commit()
     at = dt.datetime(2026, 11, 30, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     assert deliver_due(at)["suppressed"] == 1
+
+
+def test_dates_as_typed_and_an_error_summary_that_links_to_its_fields(client, session):
+    _login(client)
+    bad = _form(client, **{"applicant.discharge_date": "2025年13月1日", "applicant.mobile": "12345"})
+    page = client.post("/applications/new", data=bad, follow_redirects=False)
+    assert page.status_code == 422, page.status_code
+    html = page.text
+    assert 'id="error-summary"' in html and 'href="#applicant.discharge_date"' in html and 'href="#applicant.mobile"' in html
+    assert 'value="2025年13月1日"' in html                                     # what was typed, kept
+    assert "2024年9月1日" in html or "2025年9月1日" in html
+    assert session.exec(select(Application)).all() == []
+    good = _form(client, **{"applicant.discharge_date": "20250901",
+                            "matters.employer_incentive.contract_start": "2026年4月1日"})
+    done = client.post("/applications/new", data=good, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].startswith("/applications/PHYJS"), done.headers
+    session.rollback()
+    stored = session.exec(select(Application)).one().form
+    assert stored["applicant"]["discharge_date"] == "2025-09-01"
+    assert stored["matters"]["employer_incentive"]["contract_start"] == "2026-04-01"

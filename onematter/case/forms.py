@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from onematter.rules.dates import parse_typed_date
 from onematter.rules.identity import ascii_code
 
 
@@ -44,6 +45,17 @@ def code(value: Any) -> Any:
 
 
 Code = Annotated[str, BeforeValidator(code), Field(min_length=1, max_length=32)]
+
+
+def typed_date(value: Any) -> Any:
+    """A string in any of the ways a date is typed (rules.dates.parse_typed_date) becomes the date;
+    anything else goes on to pydantic, which names the field."""
+    if isinstance(value, str) and (day := parse_typed_date(value)) is not None:
+        return day
+    return value
+
+
+TypedDate = Annotated[dt.date, BeforeValidator(typed_date)]
 
 
 def parse_month(v: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StrictBool, ValidationError, create_model, field_validator, model_validator
 
 from onematter import matters
-from onematter.case.forms import FieldError, FormError, Strict, quoted
+from onematter.case.forms import FieldError, FormError, Strict, TypedDate, quoted
 from onematter.policy import load_policy
 from onematter.rules.identity import age_on, ascii_code, birth_date, normalise_id_number
 from onematter.config.settings import today
@@ -54,7 +54,7 @@ class Applicant(_Strict):
             raise ValueError(f"姓名无法打印：{exc}") from None
         return v
     mobile: str
-    discharge_date: dt.date
+    discharge_date: TypedDate
     category: Category
     placement: Placement
     education: Education
@@ -151,10 +151,10 @@ _MESSAGES = {
     "extra_forbidden": "不认识的字段，请检查拼写",
     "string_too_short": "不能为空",
     "string_too_long": "过长，最多{max_length}个字符",
-    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
-    "date_parsing": "应为日期，格式 YYYY-MM-DD",
-    "date_type": "应为日期，格式 YYYY-MM-DD",
-    "date_from_datetime_inexact": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_parsing": "应为日期，如 2024-09-01、20240901 或 2024年9月1日",
+    "date_parsing": "应为日期，如 2024-09-01、20240901 或 2024年9月1日",
+    "date_type": "应为日期，如 2024-09-01、20240901 或 2024年9月1日",
+    "date_from_datetime_inexact": "应为日期，如 2024-09-01、20240901 或 2024年9月1日",
     "bool_parsing": "应为 true 或 false",
     "bool_type": "应为 true 或 false（不加引号）",
     "int_parsing": "应为整数",
@@ -164,7 +164,7 @@ _MESSAGES = {
     "float_parsing": "应为数字",
     "float_type": "应为数字",
     "finite_number": "应为有限的数字",
-    "date_from_datetime_inexact": "应为日期，格式 YYYY-MM-DD",
+    "date_from_datetime_inexact": "应为日期，如 2024-09-01、20240901 或 2024年9月1日",
     "date_past": "日期应早于今天",
     "date_future": "日期应晚于今天",
     "datetime_parsing": "应为日期时间，格式 YYYY-MM-DDTHH:MM",

@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from sqlalchemy import func
@@ -185,7 +186,8 @@ def document_file(*, application_no: str, filename: str) -> Path | None:
 def list_context(session: Session, *, status: str = "", matter: str = "", town: str = "", station: str = "",
                  overdue: str = "", date_from: str = "", date_to: str = "", q: str = "") -> dict:
     """Finding cases: the newest first (at most LIST_LIMIT), by status, matter, town, station,
-    overdue, date range; `q` is the last four of an ID number, an application number's start or
+    overdue, date range; `q` is a whole ID number (a card reader's), a mobile number, the last four
+    of an ID number, an application number's start or
     part of a name. With the filters as applied and the lists they choose from."""
     f = {"status": status, "matter": matter, "town": town, "station": station, "overdue": overdue,
          "date_from": date_from, "date_to": date_to, "q": q.strip()[:40]}
@@ -209,7 +211,12 @@ def list_context(session: Session, *, status: str = "", matter: str = "", town: 
             query = query.where(getattr(Application.application_date, op)(day))
     q = f["q"]
     if q:
-        if re.fullmatch(r"\d{3}[\dXx]", q):
+        digits = unicodedata.normalize("NFKC", q).replace(" ", "")
+        if re.fullmatch(r"\d{17}[\dXx]", digits):                 # what a card reader gives
+            query = query.where(Person.id_number == digits.upper())
+        elif re.fullmatch(r"1[3-9]\d{9}", digits):                  # a mobile number
+            query = query.where(Person.mobile == digits)
+        elif re.fullmatch(r"\d{3}[\dXx]", q):
             query = query.where(Person.id_number.endswith(q.upper()))
         elif re.fullmatch(r"[A-Za-z]+-?\d[\d-]*", q):
             query = query.where(func.upper(Application.application_no).startswith(q.upper()))

@@ -8,7 +8,7 @@ import datetime as dt
 from pydantic import Field, field_validator, model_validator
 from sqlmodel import select
 
-from onematter.case.forms import FieldError, Strict, parse_month
+from onematter.case.forms import FieldError, Strict, TypedDate, parse_month
 from onematter.matters.spec import (
     DECIDED_LABELS, DECIDED_TRANSITIONS, Decision, DocumentKind, MatterSpec, schedule_markdown,
 )
@@ -27,8 +27,8 @@ class IncentiveRequest(Strict):
     employer_name: str = Field(min_length=1, max_length=100)
     employer_code: str
     position: str = Field(min_length=1, max_length=50)
-    contract_start: dt.date
-    contract_end: dt.date
+    contract_start: TypedDate
+    contract_end: TypedDate
     social_insurance_start: dt.date
 
     @field_validator("employer_code")

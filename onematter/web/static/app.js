@@ -158,3 +158,23 @@
     document.getElementById("print-now").addEventListener("click", printIt);
   }
 })();
+
+// The form's error summary: each error names its field (the field's label) and links to it; the
+// summary takes focus, so a screen reader reads it and Tab goes on to the first link.
+(function () {
+  var summary = document.getElementById("error-summary");
+  if (!summary) return;
+  summary.querySelectorAll("a[data-field]").forEach(function (a) {
+    var key = a.getAttribute("data-field");
+    var field = document.getElementById(key) || document.querySelector('[name="' + key + '"]');
+    var label = field && field.id ? document.querySelector('label[for="' + field.id + '"]') : null;
+    if (label) a.textContent = label.textContent.trim() + "：" + a.textContent;
+    a.addEventListener("click", function (e) {
+      if (!field) return;
+      e.preventDefault();
+      field.scrollIntoView({block: "center"});
+      field.focus();
+    });
+  });
+  summary.focus();
+})();
