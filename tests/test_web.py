@@ -363,3 +363,33 @@ def test_dates_as_typed_and_an_error_summary_that_links_to_its_fields(client, se
     stored = session.exec(select(Application)).one().form
     assert stored["applicant"]["discharge_date"] == "2025-09-01"
     assert stored["matters"]["employer_incentive"]["contract_start"] == "2026-04-01"
+
+
+def test_precheck_before_submitting_and_a_refusal_only_when_confirmed(client, session):
+    _login(client)
+    officer = _form(client, **{"applicant.category": "军官"})
+    token = _csrf(client.get("/applications/new").text)
+    checked = client.post("/applications/precheck", data=officer, headers={"x-csrf-token": token}).json()
+    assert checked["errors"] == {}
+    m = checked["matters"]
+    assert m["employer_incentive"]["outcome"] == "refused" and "军官" in m["employer_incentive"]["text"]
+    assert m["employer_incentive"]["text"].startswith("将不予受理：")
+    assert m["training"]["outcome"] == "eligible"
+    assert "劳动合同" in m["employer_incentive"]["materials"] and "居民身份证" in m["training"]["materials"]
+    assert client.post("/applications/precheck", data=officer).status_code == 400        # no CSRF header
+    session.rollback()
+    assert session.exec(select(Application)).all() == []                                 # a precheck stores nothing
+    incomplete = client.post("/applications/precheck", data=_form(client, **{"applicant.mobile": ""}),
+                             headers={"x-csrf-token": token}).json()
+    assert "applicant.mobile" in incomplete["errors"] and incomplete["matters"] == {}
+    # submitted as it is: the form comes back with the warning, nothing stored
+    page = client.post("/applications/new", data=officer, follow_redirects=False)
+    assert page.status_code == 409 and 'id="refusal-warning"' in page.text
+    assert 'data-refusal="employer_incentive"' in page.text and 'name="confirm_refusals"' in page.text
+    session.rollback()
+    assert session.exec(select(Application)).all() == []
+    # confirmed: taken, the incentive refused as the rules say
+    done = client.post("/applications/new", data=officer | {"confirm_refusals": "1"}, follow_redirects=False)
+    assert done.status_code == 303
+    session.rollback()
+    assert len(session.exec(select(Application)).all()) == 1

@@ -97,6 +97,11 @@ def _by_key(session: Session, key: str, intake: Intake) -> Application | None:
     return existing
 
 
+def create_application(session: Session, intake: Intake, *, key: str, day: dt.date, actor: str) -> Application:
+    """The application, its person and its matter cases, flushed, not committed."""
+    return _create_application(session, intake, key=key, day=day, actor=actor)
+
+
 def _create_application(session: Session, intake: Intake, *, key: str, day: dt.date, actor: str) -> Application:
     a = intake.applicant
     person = session.exec(select(Person).where(Person.id_number == a.id_number)).first()

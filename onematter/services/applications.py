@@ -15,6 +15,7 @@ from onematter.casework.dossier import kind
 from onematter.case.forms import FormError
 from onematter.casework import materials
 from onematter.casework.intake import Intake, parse_intake
+from onematter.casework.precheck import precheck as casework_precheck
 from onematter.documents import scans
 from onematter.documents.scans import Scan
 from onematter.casework.progress import progress
@@ -119,3 +120,22 @@ def applications(session: Session, *, status: str | None = None) -> list[dict]:
     if status:
         query = query.where(Application.status == status)
     return [application_view(session, a) for a in session.exec(query).all()]
+
+
+def precheck(*, data: object) -> dict:
+    """预审: what each chosen matter's rules will decide for this form, storing nothing. The form's
+    own errors come back as `errors` (nothing is decided until it is complete)."""
+    try:
+        intake = parse_intake(data)
+    except FormError as exc:
+        return {"errors": exc.fields, "matters": {}, "open_application": None}
+    with session_scope() as session:
+        try:
+            return {"errors": {}} | casework_precheck(session, intake)
+        except FormError as exc:
+            return {"errors": exc.fields, "matters": {}, "open_application": None}
+
+
+def refusals(checked: dict) -> dict[str, str]:
+    """The matters a precheck says will be refused: {matter: the text}."""
+    return {k: v["text"] for k, v in checked.get("matters", {}).items() if v["outcome"] == "refused"}

@@ -38,6 +38,10 @@ async def submit(request: Request, user: CurrentUser, session: SessionDep):
                           {"form": "页面已过期（安全校验未通过）。已填写的内容都在，请核对后重新提交。"}, status=400)
     try:
         intake = parse_intake(data)
+        if form.get("confirm_refusals") != "1":          # 当场更正: a refusal only when the clerk confirms it
+            refused = applications.refusals(applications.precheck(data=data))
+            if refused:
+                return _form_page(request, session, values, {}, status=409, refusals=refused)
         done = applications.apply(intake=intake, actor=f"web:{user.username}", wait=False, background=True)
     except FormError as exc:
         return _form_page(request, session, values, exc.fields, status=422)
@@ -46,6 +50,16 @@ async def submit(request: Request, user: CurrentUser, session: SessionDep):
                                                              f"办结后才能再次申请。", "open": exc.application_no},
                           status=409)
     return RedirectResponse(f"/applications/{done['application_no']}", status_code=303)
+
+
+@router.post("/applications/precheck")
+async def precheck(request: Request, user: CurrentUser):
+    """预审 as the clerk fills the form: what each chosen matter's rules will decide and the
+    materials it needs; nothing is stored (the page posts its fields, with the CSRF header)."""
+    if request.headers.get("x-csrf-token") != request.session.get("csrf"):
+        raise HTTPException(400, "安全校验未通过，请刷新页面")
+    data, _ = form_to_intake(await request.form(), user)
+    return applications.precheck(data=data)
 
 
 @router.post("/persons/lookup")
@@ -95,9 +109,13 @@ def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
     return data, values
 
 
-def _form_page(request: Request, session, values: dict, errors: dict, status: int = 200) -> HTMLResponse:
+def _form_page(request: Request, session, values: dict, errors: dict, status: int = 200,
+               refusals: dict | None = None) -> HTMLResponse:
     values = {"idempotency_key": f"web-{uuid.uuid4()}"} | values
-    return page(request, "form.html", {"values": values, "errors": errors} | queries.form_context(session),
+    titles = {s.key: s.title for s in matters.all_specs()}
+    shown = [{"matter": k, "title": titles[k], "text": t} for k, t in (refusals or {}).items()]
+    return page(request, "form.html", {"values": values, "errors": errors, "refusals": shown}
+                | queries.form_context(session),
                 status=status)
 
 

@@ -49,6 +49,57 @@
       button.disabled = true;
       button.textContent = "正在提交…";
     });
+    // 预审: what each chosen matter's rules will decide, and its materials, as the form is filled
+    var list = document.getElementById("precheck-list");
+    var timer = null;
+    var precheck = function () {
+      var body = new URLSearchParams();
+      new FormData(form).forEach(function (v, k) { if (k !== "csrf_token") body.append(k, v); });
+      fetch("/applications/precheck", {method: "POST", credentials: "same-origin",
+        headers: {"X-CSRF-Token": csrf()}, body: body})
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (result) {
+          if (!result || !list) return;
+          list.textContent = "";
+          var keys = Object.keys(result.matters || {});
+          if (result.open_application) {
+            var li = document.createElement("li");
+            li.className = "refused";
+            li.textContent = "该申请人已有一件未办结的联办申请 " + result.open_application + "，办结后才能再次申请。";
+            list.appendChild(li);
+            return;
+          }
+          if (!keys.length) {
+            var wait = document.createElement("li");
+            wait.className = "muted";
+            wait.textContent = "选择事项并填写完整后，在此显示各事项的预审结果和所需材料。";
+            list.appendChild(wait);
+            return;
+          }
+          keys.forEach(function (k) {
+            var m = result.matters[k];
+            var box = form.querySelector('input[data-matter="' + k + '"]');
+            var title = box && box.closest("label") ? box.closest("label").textContent.trim() : k;
+            var li = document.createElement("li");
+            li.className = m.outcome;
+            li.setAttribute("data-precheck", k);
+            var head = document.createElement("strong");
+            head.textContent = title + "：";
+            li.appendChild(head);
+            li.appendChild(document.createTextNode(m.text));
+            var need = document.createElement("small");
+            need.textContent = "所需材料：" + m.materials.join("、");
+            li.appendChild(document.createElement("br"));
+            li.appendChild(need);
+            list.appendChild(li);
+          });
+        })
+        .catch(function () { /* the form still submits; the server checks again */ });
+    };
+    var later = function () { clearTimeout(timer); timer = setTimeout(precheck, 500); };
+    form.addEventListener("change", later);
+    form.addEventListener("input", later);
+    if (form.querySelector("input[data-matter]:checked")) later();
     var id = form.querySelector("[data-lookup]");
     var looked = "";
     id.addEventListener("input", function () {
