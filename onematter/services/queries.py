@@ -307,3 +307,18 @@ def _public(session: Session, result: dict) -> dict:
                                     f"可能已被修改，请以原件为准")
             return shown
     return {"result": "unknown", "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}
+
+
+def done_today(session: Session, *, id_number: str, matter_keys: list[str]) -> str | None:
+    """An application of this person, taken today for the same matters and already finished: its
+    number (the staff page shows it before a second one is made), else None."""
+    person = session.exec(select(Person).where(Person.id_number == id_number)).first()
+    if person is None:
+        return None
+    for app_row in session.exec(select(Application).where(Application.person_id == person.id,
+                                                          Application.application_date == today(),
+                                                          Application.status == "completed")).all():
+        if sorted(c.matter for c in matter_cases(session, app_row.id)) == sorted(matter_keys):
+            return app_row.application_no
+    return None
+

@@ -38,6 +38,9 @@ async def submit(request: Request, user: CurrentUser, session: SessionDep):
                           {"form": "页面已过期（安全校验未通过）。已填写的内容都在，请核对后重新提交。"}, status=400)
     try:
         intake = parse_intake(data)
+        if form.get("confirm_again") != "1" and (earlier := queries.done_today(
+                session, id_number=intake.applicant.id_number, matter_keys=list(data["matters"]))):
+            return _form_page(request, session, values, {}, status=409, done_today=earlier)
         if form.get("confirm_refusals") != "1":          # 当场更正: a refusal only when the clerk confirms it
             refused = applications.refusals(applications.precheck(data=data))
             if refused:
@@ -110,11 +113,11 @@ def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
 
 
 def _form_page(request: Request, session, values: dict, errors: dict, status: int = 200,
-               refusals: dict | None = None) -> HTMLResponse:
+               refusals: dict | None = None, done_today: str | None = None) -> HTMLResponse:
     values = {"idempotency_key": f"web-{uuid.uuid4()}"} | values
     titles = {s.key: s.title for s in matters.all_specs()}
     shown = [{"matter": k, "title": titles[k], "text": t} for k, t in (refusals or {}).items()]
-    return page(request, "form.html", {"values": values, "errors": errors, "refusals": shown}
+    return page(request, "form.html", {"values": values, "errors": errors, "refusals": shown, "done_today": done_today}
                 | queries.form_context(session),
                 status=status)
 

@@ -28,10 +28,7 @@
       });
       sessionStorage.setItem(DRAFT, JSON.stringify(data));
     };
-    var restore = function () {
-      var raw = sessionStorage.getItem(DRAFT);
-      if (!raw || hasErrors) return;
-      var data = JSON.parse(raw);
+    var fill = function (data) {
       Object.keys(data).forEach(function (k) {
         form.querySelectorAll('[name="' + k + '"]').forEach(function (el) {
           if (el.type === "checkbox" || el.type === "radio") el.checked = data[k].indexOf(el.value) >= 0;
@@ -39,7 +36,48 @@
         });
       });
     };
-    restore();
+    // a draft left in this tab is never filled in silently: 新建 starts empty and offers it, naming
+    // whose it is; a reload or Back restores it and says so; either way 清空 discards it
+    var notice = function (data, restored) {
+      var name = ((data["applicant.name"] || [""])[0] || "").trim();
+      var box = document.createElement("div");
+      box.className = "alert draft";
+      box.id = "draft-notice";
+      box.setAttribute("role", "status");
+      var text = document.createElement("span");
+      text.textContent = (restored ? "已恢复本页未提交的草稿" : "本页有一份未提交的草稿") +
+        (name ? "（申请人 " + name.charAt(0) + "**）" : "") + "。";
+      box.appendChild(text);
+      if (!restored) {
+        var use = document.createElement("button");
+        use.type = "button";
+        use.id = "draft-restore";
+        use.textContent = "恢复草稿";
+        use.addEventListener("click", function () { fill(data); toggle(); box.remove(); later(); });
+        box.appendChild(use);
+      }
+      var clear = document.createElement("button");
+      clear.type = "button";
+      clear.id = "draft-clear";
+      clear.textContent = "清空";
+      clear.addEventListener("click", function () {
+        sessionStorage.removeItem(DRAFT);
+        form.reset();
+        toggle();
+        box.remove();
+      });
+      box.appendChild(clear);
+      form.parentNode.insertBefore(box, form);
+    };
+    var restore = function () {
+      var raw = sessionStorage.getItem(DRAFT);
+      if (!raw || hasErrors || document.getElementById("refusal-warning") || document.getElementById("done-today")) return;
+      var data = JSON.parse(raw);
+      var nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+      var again = nav.type === "reload" || nav.type === "back_forward";
+      if (again) fill(data);
+      notice(data, again);
+    };
     toggle();
     form.addEventListener("change", function () { toggle(); save(); });
     form.addEventListener("input", save);
@@ -99,6 +137,8 @@
     var later = function () { clearTimeout(timer); timer = setTimeout(precheck, 500); };
     form.addEventListener("change", later);
     form.addEventListener("input", later);
+    restore();
+    toggle();
     if (form.querySelector("input[data-matter]:checked")) later();
     var id = form.querySelector("[data-lookup]");
     var looked = "";

@@ -1,0 +1,112 @@
+"""The staff page's form in Debian's Chromium (Playwright), against the app served in this process
+(handing an application to Prefect recorded, not run — tests/test_served.py runs it for real):
+预审 before submitting, a draft that is never filled in silently, dates as typed, the error
+summary, and the same person's finished application shown before a second is made."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+import uvicorn
+from sqlmodel import select
+
+from onematter.case.models import Application
+from onematter.runtime.serve import free_port
+from tests.test_served import CHROMIUM_ARGS, _fill_form
+
+PASSWORD = "window-pass-1"
+
+
+@pytest.fixture
+def web(db, catalogue, session, monkeypatch):
+    from onematter.case.accounts import add_user
+    from onematter.services import handover
+    from onematter.web.app import create_app
+    add_user(session, username="wangjue", name="王珏", role="window", station="平湖市退役军人服务中心", password=PASSWORD)
+    session.commit()
+    monkeypatch.setattr(handover, "hand_over", lambda **kw: None)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_the_form_at_the_window(web, session):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="zh-CN").new_page()
+        page.goto(f"{web}/applications/new")
+        page.fill("#username", "wangjue")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/applications/new")
+
+        # 预审: an officer choosing the incentive is warned before submitting
+        _fill_form(page, "330482198808083152", "91330482MA2B3C4D5Y")
+        page.select_option('[name="applicant.category"]', "军官")
+        page.wait_for_selector('[data-precheck="employer_incentive"].refused', timeout=15_000)
+        assert "将不予受理" in page.inner_text('[data-precheck="employer_incentive"]')
+        assert "劳动合同" in page.inner_text('[data-precheck="employer_incentive"]')
+        assert page.get_attribute('[data-precheck="training"]', "class") == "eligible"
+
+        # a new form starts empty: the draft is offered, naming whose it is, and 清空 discards it
+        page.goto(f"{web}/applications/new")
+        page.wait_for_selector("#draft-notice")
+        assert "韩**" in page.inner_text("#draft-notice")
+        assert page.input_value('[name="applicant.id_number"]') == ""
+        page.click("#draft-clear")
+        assert page.query_selector("#draft-notice") is None
+        page.reload()
+        assert page.query_selector("#draft-notice") is None and page.input_value('[name="applicant.name"]') == ""
+
+        # a reload restores the draft and says so
+        page.fill('[name="applicant.name"]', "韩卫东")
+        page.reload()
+        page.wait_for_selector("#draft-notice")
+        assert "已恢复" in page.inner_text("#draft-notice") and page.input_value('[name="applicant.name"]') == "韩卫东"
+        page.click("#draft-clear")
+
+        # errors: a summary that takes focus and links to each field; the date typed is kept
+        _fill_form(page, "330482198808083152", "91330482MA2B3C4D5Y")
+        page.fill('[name="applicant.discharge_date"]', "2025年13月1日")
+        page.fill('[name="applicant.mobile"]', "12345")
+        page.click("#submit-intake")
+        page.wait_for_selector("#error-summary")
+        assert page.evaluate("document.activeElement.id") == "error-summary"
+        links = [a.inner_text() for a in page.query_selector_all("#error-summary a")]
+        assert any(t.startswith("退役时间：") for t in links) and any(t.startswith("手机号码：") for t in links), links
+        page.click('#error-summary a[data-field="applicant.mobile"]')
+        assert page.evaluate("document.activeElement.name") == "applicant.mobile"
+        assert page.input_value('[name="applicant.discharge_date"]') == "2025年13月1日"
+
+        # a date typed 20250901 is taken
+        page.fill('[name="applicant.discharge_date"]', "20250901")
+        page.fill('[name="applicant.mobile"]', "13857300808")
+        page.click("#submit-intake")
+        page.wait_for_selector("#application-no")
+        no = page.inner_text("#application-no")
+        session.rollback()
+        stored = session.exec(select(Application).where(Application.application_no == no)).one()
+        assert stored.form["applicant"]["discharge_date"] == "2025-09-01"
+
+        # finished today, the same matters submitted again: shown first, not made twice
+        stored.status = "completed"
+        stored.open_person_id = None
+        session.add(stored)
+        session.commit()
+        page.goto(f"{web}/applications/new")
+        _fill_form(page, "330482198808083152", "91330482MA2B3C4D5Y")
+        page.click("#submit-intake")
+        page.wait_for_selector("#done-today")
+        assert no in page.inner_text("#done-today")
+        session.rollback()
+        assert len(session.exec(select(Application)).all()) == 1
+        browser.close()
