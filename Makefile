@@ -63,6 +63,8 @@ bench: venv
 	$(BIN)/python bench/followups.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/concurrent_apply.py --processes 20
+	$(BIN)/python bench/waiting.py
+	$(BIN)/python bench/materials.py
 
 clean:
 	rm -rf $(VENV) .data .lint
