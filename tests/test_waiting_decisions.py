@@ -67,7 +67,9 @@ def _stop(proc: subprocess.Popen) -> float:
     proc.wait(60)
     while any(os.path.exists(f"/proc/{pid}") and _alive(pid) for pid in everything) and time.monotonic() - t0 < 60:
         time.sleep(0.1)
-    return time.monotonic() - t0
+    took = time.monotonic() - t0
+    print(f"serve stopped {took:.1f} s after SIGTERM")
+    return took
 
 
 def _alive(pid: int) -> bool:

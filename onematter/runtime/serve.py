@@ -119,7 +119,12 @@ def wait_healthy(url: str, timeout: float = 180, auth: str | None = None) -> Non
     raise TimeoutError(f"Prefect 服务器在 {timeout:.0f} 秒内没有就绪：{url}")
 
 
+STOP_WITHIN = 8.0       # seconds from SIGTERM to everything stopped (the issue asks 10; systemd waits 90)
+_stop_asked: list[float] = []
+
+
 def _terminate(signum, frame):  # SIGTERM (a service manager) stops the stack like Ctrl-C
+    _stop_asked.append(time.monotonic())
     raise KeyboardInterrupt
 
 
@@ -141,16 +146,27 @@ def start_workers(count: int) -> list[subprocess.Popen]:
     return procs
 
 
-def stop_processes(procs: list[subprocess.Popen], timeout: float = 20) -> None:
+def stop_processes(procs: list[subprocess.Popen], server: subprocess.Popen | None = None,
+                   timeout: float = STOP_WITHIN) -> None:
+    """SIGTERM to the workers and the Prefect server's process group at once; whatever still runs
+    when the time is up (counted from the SIGTERM that asked serve to stop) is killed. Nothing
+    waiting is lost: a decision waits as rows, a worker's application goes back to the queue."""
     for p in procs:
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    for p in procs:
+    if server is not None and server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+    start = _stop_asked[0] if _stop_asked else time.monotonic()
+    deadline = max(start + timeout, time.monotonic() + 1.0)
+    for p in [*procs, *([server] if server is not None else [])]:
         try:
-            p.wait(max(0.1, deadline - time.monotonic()))
+            p.wait(max(0.05, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            p.kill()
+            if p is server:
+                os.killpg(server.pid, signal.SIGKILL)
+            else:
+                p.kill()
+            p.wait(5)
 
 
 def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None, echo=print) -> None:
@@ -215,13 +231,7 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
         prefect_serve(*[d for d in deployments if d.name not in by_workers], print_starting_message=False)
     finally:
         stopping.set()
-        stop_processes(worker_procs)
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        stop_processes(worker_procs, server)
 
 
 def _start_web(port: int) -> None:
