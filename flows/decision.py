@@ -9,12 +9,17 @@ import uuid
 
 from prefect import flow, task
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterName, FlowRunFilter, FlowRunFilterState,
+from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterName, FlowRunFilter,
+                                            FlowRunFilterNextScheduledStartTime, FlowRunFilterState,
                                             FlowRunFilterStateType)
+from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.sorting import FlowRunSort
+from prefect.exceptions import Abort, Pause
+from prefect.flow_engine import run_flow
 from prefect.flow_runs import suspend_flow_run
 from prefect.runtime import flow_run
-from prefect.states import Cancelled, Completed, Failed
+from prefect.states import Cancelled, Completed, Failed, Pending
+from prefect.utilities.engine import propose_state
 
 from onematter.flows import forms
 from onematter.flows.combined_application import run_name as _application_run_name
@@ -120,13 +125,6 @@ async def run_due_decisions(worker: str, *, limit: int = 5) -> int:
     """On a warm worker: take the decision runs that are due (a form submitted, a run rescheduled
     by `forms.repair`, one started by hand in the UI) and run each here, in this process. The
     Pending transition is the claim: Prefect accepts it for one claimant only."""
-    from prefect.client.schemas.filters import FlowRunFilterNextScheduledStartTime  # noqa: I001 — Prefect's engine only on a worker
-    from prefect.client.schemas.objects import StateType
-    from prefect.exceptions import Abort, Pause
-    from prefect.flow_engine import run_flow
-    from prefect.states import Pending
-    from prefect.utilities.engine import propose_state
-
     async with get_client() as client:
         due = await client.read_flow_runs(
             flow_run_filter=FlowRunFilter(

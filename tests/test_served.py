@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -275,6 +276,15 @@ def _signed_in(stack, username: str) -> httpx.Client:
     return client
 
 
+def sign_in(page, url: str, username: str, password: str = PASSWORD) -> None:
+    """Open `url` in the browser page, signing in on the login page it leads to."""
+    page.goto(url)
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**" + urlsplit(url).path)
+
+
 def _fill_form(page, id_number: str, employer_code: str) -> None:
     page.fill('[name="applicant.id_number"]', id_number)
     page.fill('[name="applicant.name"]', WEB_NAME)
@@ -311,11 +321,7 @@ def _staff_page_in_a_browser(stack, session) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_context(locale="zh-CN").new_page()
-        page.goto(f"{web}/applications/new")                              # → the login page first
-        page.fill("#username", "wangjue")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/applications/new")
+        sign_in(page, f"{web}/applications/new", "wangjue")              # → the login page first
         _fill_form(page, WEB_ID[:-1] + "1", "91330482MA2B3C4D5X")         # wrong check characters
         page.click("#submit-intake")
         page.wait_for_selector('[data-error-for="applicant.id_number"]')
@@ -351,11 +357,7 @@ def _staff_page_in_a_browser(stack, session) -> None:
         form_name = f"审核 {no} 企业吸纳优惠"
         _wait(lambda: [r for r in _runs(api, form_name) if r["state"]["type"] == "PAUSED"], 90)
         boss = browser.new_context(locale="zh-CN").new_page()
-        boss.goto(f"{web}/decisions")
-        boss.fill("#username", "lik")
-        boss.fill("#password", PASSWORD)
-        boss.click("button[type=submit]")
-        boss.wait_for_url("**/decisions")
+        sign_in(boss, f"{web}/decisions", "lik")
         section = boss.locator(f'section.decision[data-no="{no}"]')
         section.locator('input[value="approve"]').check()
         section.locator("button[type=submit]").click()

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from onematter.case.models import Application
 from onematter.runtime.serve import free_port
-from tests.test_served import CHROMIUM_ARGS, _fill_form
+from tests.test_served import CHROMIUM_ARGS, _fill_form, sign_in
 
 PASSWORD = "window-pass-1"
 
@@ -43,11 +43,7 @@ def test_the_form_at_the_window(web, session):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_context(locale="zh-CN").new_page()
-        page.goto(f"{web}/applications/new")
-        page.fill("#username", "wangjue")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/applications/new")
+        sign_in(page, f"{web}/applications/new", "wangjue", PASSWORD)
 
         # 预审: an officer choosing the incentive is warned before submitting
         _fill_form(page, "330482198808083152", "91330482MA2B3C4D5Y")

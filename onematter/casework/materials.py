@@ -84,16 +84,6 @@ def needed(matter_keys: list[str]) -> list[Material]:
     return [m for m in load_policy().materials if m.needed_for(matter_keys)]
 
 
-def missing(session: Session, app: Application) -> dict[str, list[Material]]:
-    """For each of the application's matters, the materials it needs that were not presented."""
-    presented = {f.item for f in files_of(session, app.id)}
-    result = {}
-    for case in matter_cases(session, app.id):
-        result[case.matter] = [m for m in load_policy().materials
-                               if m.needed_for([case.matter]) and m.key not in presented]
-    return result
-
-
 def view(session: Session, app: Application) -> list[dict]:
     """The materials for the JSON view: each needed or presented item with its files."""
     files = files_of(session, app.id)
