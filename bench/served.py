@@ -34,6 +34,7 @@ def _form(i: int) -> dict:
     from onematter.casework.samples import sample_form
     form = sample_form(i, key=f"served-{i}", birth="19800101")
     form["matters"].pop("employer_incentive")      # no supervisor: time the application itself
+    form.pop("materials")                          # papers checked at the window: no scans to wait for
     return form
 
 

@@ -66,6 +66,8 @@ def main() -> None:
                 page.select_option('[name="matters.training.course"]', form["matters"]["training"]["course"])
                 page.select_option('[name="matters.education.programme"]', form["matters"]["education"]["programme"])
                 page.check('[name="consent"]')
+                for item in ("signed_form", "id_card", "discharge_certificate", "diploma"):   # the scans at the desk
+                    page.set_input_files(f'[name="materials.{item}"]', form["materials"][item])
                 t0 = time.perf_counter()
                 page.click("#submit-intake")
                 page.wait_for_selector("#application-no")

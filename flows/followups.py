@@ -15,6 +15,7 @@ from onematter.case.models import Application
 from onematter.config.db import session_scope
 from onematter.config.settings import now, today
 from onematter.tasks.artifacts import publish_artifacts
+from onematter.tasks.documents import render_documents
 from onematter.tasks.cases import application_number
 
 
@@ -30,13 +31,16 @@ async def deadline_watch(day: str | None = None) -> dict:
     """Daily: remind at 1 working day left, escalate overdue cases (visible on their board)."""
     day = day or today().isoformat()
     touched = watch_deadlines(day)
-    for app_id in sorted(set(touched["escalated"])):
+    for app_id in sorted(set(touched["refused"])):          # 逾期未补正: the notice, at once
+        render_documents(uuid.UUID(app_id), application_number(uuid.UUID(app_id)))
+    for app_id in sorted(set(touched["escalated"]) | set(touched["refused"])):
         publish_artifacts(uuid.UUID(app_id), application_number(uuid.UUID(app_id)))
     with session_scope() as session:
         numbers = {k: [session.get(Application, uuid.UUID(a)).application_no for a in v] for k, v in touched.items()}
     await create_markdown_artifact(key="deadline-watch", markdown="\n".join([
         f"# 期限监控 {day}", "", f"- 今日提醒（剩1个工作日）：{'、'.join(numbers['reminded']) or '无'}",
-        f"- 超期上报：{'、'.join(numbers['escalated']) or '无'}"]))
+        f"- 超期上报：{'、'.join(numbers['escalated']) or '无'}",
+        f"- 逾期未补正、不予受理：{'、'.join(numbers['refused']) or '无'}"]))
     return numbers
 
 

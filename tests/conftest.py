@@ -189,7 +189,17 @@ def catalogue(session):
 
 @pytest.fixture
 def form() -> dict:
-    """The example intake, as a dict (a fresh copy per test)."""
+    """The example intake, as a dict (a fresh copy per test), without its `materials`: an intake
+    whose papers were checked at the window outside the system, so nothing waits for a scan (the
+    tests of what the matters decide; `scanned_form` is the same with its scans)."""
+    data = example_form()
+    data.pop("materials")
+    return data
+
+
+@pytest.fixture
+def scanned_form() -> dict:
+    """The example intake with its sample scans (absolute paths): the window's one set of materials."""
     return example_form()
 
 
@@ -198,7 +208,8 @@ def example_form(name: str = "application.yaml") -> dict:
     elsewhere still finds the sample scans)."""
     with open(REPO / "examples" / name, encoding="utf-8") as fh:
         data = copy.deepcopy(yaml.safe_load(fh))
-    data["materials"] = {k: [str(REPO / "examples" / p) for p in v] for k, v in (data.get("materials") or {}).items()}
+    if "materials" in data:          # absent: an intake whose papers were checked outside the system
+        data["materials"] = {k: [str(REPO / "examples" / p) for p in v] for k, v in data["materials"].items()}
     return data
 
 

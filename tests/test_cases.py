@@ -122,3 +122,38 @@ def test_transition_table_refuses_illegal_moves_and_logs_legal_ones(session, cat
     session.commit()
     event = session.exec(select(Event).where(Event.entity == "matter:education")).one()
     assert (event.from_status, event.to_status, event.actor, event.flow_run_id) == ("pending", "registered", "tester", "run-1")
+
+
+def test_a_case_just_decided_is_not_stuck_while_its_documents_render(session, catalogue, form):
+    """Submitted an hour ago, decided just now: its decision's documents are due and not yet
+    rendered — unfinished, but not stuck (the case page shows no false alarm); quiet for an hour,
+    it is."""
+    import datetime as dt
+
+    from onematter.casework.issuing import issue_all
+    from onematter.casework.processing import process_matter, record_decision
+    from onematter.casework.applications import settle_application
+    from onematter.casework.progress import progress
+    from onematter.config.settings import now
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    for case in matter_cases(session, app.id):
+        process_matter(session, case.id)
+    settle_application(session, app, actor="t")
+    issue_all(session, app.id)
+    hour_ago = now() - dt.timedelta(hours=1)
+
+    def age() -> None:
+        app.submitted_at = hour_ago
+        for event in session.exec(select(Event).where(Event.application_id == app.id)).all():
+            event.at = hour_ago
+            session.add(event)
+        session.add(app)
+        session.commit()
+    age()
+    assert not progress(session, app).unfinished
+    record_decision(session, app.application_no, approve=True, by="李科长", comment=None, source="cli")
+    session.commit()
+    state = progress(session, app)
+    assert state.unfinished and "completion" in state.missing and not state.stuck
+    age()
+    assert progress(session, app).stuck

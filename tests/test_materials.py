@@ -21,6 +21,12 @@ from tests.conftest import REPO
 runner = CliRunner()
 
 
+@pytest.fixture
+def form(scanned_form):
+    """Here the example intake carries its scans (the window's one set of materials)."""
+    return scanned_form
+
+
 def _run(*args):
     result = runner.invoke(app, [str(a) for a in args])
     return result.exit_code, result.stdout

@@ -308,6 +308,16 @@ def _fill_form(page, id_number: str, employer_code: str) -> None:
     page.check('[name="consent"]')
 
 
+SCANS = {"signed_form": "signed-form.png", "id_card": "id-card.png", "discharge_certificate": "discharge-certificate.png",
+         "labour_contract": "labour-contract.pdf", "social_insurance_record": "social-insurance-record.png"}
+
+
+def _attach_materials(page, items=tuple(SCANS)) -> None:
+    """The window's scans chosen in the form's file inputs (the sample scans of examples/)."""
+    for item in items:
+        page.set_input_files(f'[name="materials.{item}"]', str(REPO / "examples" / "materials" / SCANS[item]))
+
+
 def _staff_page_in_a_browser(stack, session) -> None:
     """Log in, a field error for a bad ID number and a bad credit code with the typed values kept,
     submit, watch the matters settle, open the packet and read it back, resubmit without a second
@@ -332,8 +342,11 @@ def _staff_page_in_a_browser(stack, session) -> None:
         assert page.is_checked('[name="matters.job_fair"]')
         page.fill('[name="applicant.id_number"]', WEB_ID)
         page.fill('[name="matters.employer_incentive.employer_code"]', "91330482MA2B3C4D5Y")
+        assert page.is_visible("#reselect-notice") is False               # no file was chosen the first time
+        _attach_materials(page)
         fields = page.evaluate("""() => { const out = {};
-            new FormData(document.getElementById('intake-form')).forEach((v, k) => { out[k] = v; }); return out; }""")
+            new FormData(document.getElementById('intake-form')).forEach((v, k) => {
+                if (typeof v === 'string') out[k] = v; }); return out; }""")
         page.click("#submit-intake")
         page.wait_for_selector("#application-no")
         no = page.inner_text("#application-no")

@@ -5,6 +5,7 @@ summary, and the same person's finished application shown before a second is mad
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -105,4 +106,101 @@ def test_the_form_at_the_window(web, session):
         assert no in page.inner_text("#done-today")
         session.rollback()
         assert len(session.exec(select(Application)).all()) == 1
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    """A screenshot to look at, when ONEMATTER_SCREENSHOTS names a folder."""
+    folder = os.environ.get("ONEMATTER_SCREENSHOTS")
+    if folder:
+        page.screenshot(path=f"{folder}/{name}.png", full_page=True)
+
+
+def _process_here(**kw) -> None:
+    """The hand-over, done here without Prefect: the same casework the flow runs (each matter's
+    rule or 补正, the application settled, its documents issued)."""
+    from onematter.casework.applications import matter_cases, settle_application
+    from onematter.casework.issuing import issue_all
+    from onematter.casework.processing import process_matter
+    from onematter.config.db import session_scope
+    with session_scope() as s:
+        app = s.get(Application, kw["application_id"])
+        for case in matter_cases(s, app.id):
+            process_matter(s, case.id, actor="flow")
+        settle_application(s, app, actor="flow")
+    with session_scope() as s:
+        issue_all(s, kw["application_id"])
+
+
+def test_scans_at_the_window_and_the_correction(web, session, monkeypatch):
+    """The checklist follows the ticked matters; the scans go up with the form; the missing one is
+    told once (待补正) and uploaded later on the case page, and the matter moves on; the supervisor
+    sees the scans beside the facts."""
+    from playwright.sync_api import sync_playwright
+
+    from onematter.case.accounts import add_user
+    from onematter.case.models import MaterialFile, MatterCase
+    from onematter.services import handover
+    from tests.test_served import REPO, SCANS, _attach_materials
+    monkeypatch.setattr(handover, "hand_over", _process_here)
+    add_user(session, username="lik", name="李科长", role="supervisor", station="平湖市退役军人服务中心", password=PASSWORD)
+    session.commit()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_context(locale="zh-CN").new_page()
+        sign_in(page, f"{web}/applications/new", "wangjue", PASSWORD)
+        _fill_form(page, "330482198808083152", "91330482MA2B3C4D5Y")
+
+        def shown() -> set[str]:
+            return {li.get_attribute("data-material") for li in page.query_selector_all("[data-material]")
+                    if li.is_visible()}
+        assert shown() == {"signed_form", "id_card", "discharge_certificate", "labour_contract",
+                           "social_insurance_record"}
+        page.check('[name="matters.education"]')
+        assert "diploma" in shown()
+        page.uncheck('[name="matters.education"]')
+        page.uncheck('[name="matters.employer_incentive"]')
+        assert shown() == {"signed_form", "id_card", "discharge_certificate"}
+        page.check('[name="matters.employer_incentive"]')
+        _attach_materials(page, [k for k in SCANS if k != "social_insurance_record"])
+        page.set_viewport_size({"width": 1280, "height": 900})
+        _shot(page, "form-materials")
+        page.click("#submit-intake")
+        page.wait_for_selector("#application-no")
+        no = page.inner_text("#application-no")
+        page.wait_for_selector("#correction")
+        assert "社会保险缴费记录" in page.inner_text("#correction")
+        # each decided matter's facts, without opening a PDF
+        facts = {m: page.inner_text(f'#matters tr[data-matter="{m}"] .reason') for m in ("training", "job_push", "job_fair")}
+        assert "课程 PX-DZSW-01" in facts["training"] and "地点：" in facts["training"]
+        assert "已推送岗位" in facts["job_push"] and "入场凭证码 ZP-" in facts["job_fair"]
+        session.rollback()
+        app_row = session.exec(select(Application).where(Application.application_no == no)).one()
+        assert {f.item for f in session.exec(select(MaterialFile).where(MaterialFile.application_id == app_row.id))} \
+            == {"signed_form", "id_card", "discharge_certificate", "labour_contract"}
+        incentive = session.exec(select(MatterCase).where(MatterCase.application_id == app_row.id,
+                                                          MatterCase.matter == "employer_incentive")).one()
+        assert incentive.status == "awaiting_materials"
+        _shot(page, "case-correction")
+
+        # 补正 on the case page: the missing item is the one offered first
+        assert page.input_value("#material-item") == "social_insurance_record"
+        page.set_input_files("#material-file", str(REPO / "examples" / "materials" / SCANS["social_insurance_record"]))
+        page.click("#add-materials-button")
+        page.wait_for_selector('#matters tr[data-matter="employer_incentive"] td[data-status="pending_decision"]')
+        assert page.query_selector("#correction") is None
+        assert "合计 " in page.inner_text('#matters tr[data-matter="employer_incentive"] .reason')
+        session.rollback()
+        session.refresh(incentive)
+        assert incentive.status == "pending_decision"
+
+        # the supervisor decides on the evidence: the scans beside the facts
+        boss = browser.new_context(locale="zh-CN").new_page()
+        sign_in(boss, f"{web}/decisions", "lik", PASSWORD)
+        section = boss.locator(f'section.decision[data-no="{no}"]')
+        assert section.locator("img.thumb").count() >= 4
+        assert "PDF 3 页" in section.inner_text() and "社会保险缴费记录" in section.inner_text()
+        _shot(boss, "queue")
+        boss.set_viewport_size({"width": 375, "height": 800})
+        _shot(boss, "queue-375")
         browser.close()

@@ -393,3 +393,49 @@ def test_precheck_before_submitting_and_a_refusal_only_when_confirmed(client, se
     assert done.status_code == 303
     session.rollback()
     assert len(session.exec(select(Application)).all()) == 1
+
+
+def test_the_signed_form_first_and_scans_checked_at_the_window(client, session):
+    """待签字: the form as typed, printed before submitting, stores nothing; a scan that is not
+    one is refused naming its material, nothing stored; good scans are stored with the form."""
+    import io
+
+    from pypdf import PdfReader
+
+    from onematter.case.models import MaterialFile
+    from tests.conftest import REPO
+    _login(client)
+    data = _form(client)
+    shown = client.post("/applications/preview", data=data)
+    assert shown.status_code == 200 and shown.headers["content-type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(shown.content)).pages).replace(" ", "")
+    assert "待签字" in text and "陆建军" in text and "提交后生成" in text and "核验码" not in text
+    assert session.exec(select(Application)).all() == []
+    assert client.post("/applications/preview", data=data | {"applicant.mobile": "123"}).status_code == 422
+
+    bad = {"materials.id_card": ("id.png", b"not an image", "image/png")}
+    refused = client.post("/applications/new", data=data, files=bad)
+    assert refused.status_code == 422 and 'data-error-for="materials.id_card"' in refused.text
+    assert "不是 PDF、JPEG 或 PNG" in refused.text and 'id="reselect-notice"' in refused.text
+    assert session.exec(select(Application)).all() == [] and session.exec(select(MaterialFile)).all() == []
+    scans = REPO / "examples" / "materials"
+    good = [("materials.id_card", ("id-card.png", (scans / "id-card.png").read_bytes(), "image/png")),
+            ("materials.labour_contract", ("c.pdf", (scans / "labour-contract.pdf").read_bytes(), "application/pdf"))]
+    done = client.post("/applications/new", data=data, files=good, follow_redirects=False)
+    assert done.status_code == 303
+    session.rollback()
+    app_row = session.exec(select(Application)).one()
+    assert app_row.materials_tracked is True
+    assert {f.item for f in session.exec(select(MaterialFile)).all()} == {"id_card", "labour_contract"}
+    # 补正 on the case page: a bad file named, nothing added
+    no = app_row.application_no
+    token = _csrf(client.get(f"/applications/{no}").text)
+    page = client.post(f"/applications/{no}/materials", data={"csrf_token": token, "item": "signed_form"},
+                       files={"materials.file": ("s.pdf", b"%PDF-1.4 cut", "application/pdf")})
+    assert page.status_code == 422 and 'data-error-for="materials.signed_form"' in page.text
+    added = client.post(f"/applications/{no}/materials", data={"csrf_token": token, "item": "signed_form"},
+                        files={"materials.file": ("s.png", (scans / "signed-form.png").read_bytes(), "image/png")},
+                        follow_redirects=False)
+    assert added.status_code == 303
+    session.rollback()
+    assert {f.item for f in session.exec(select(MaterialFile)).all()} == {"id_card", "labour_contract", "signed_form"}

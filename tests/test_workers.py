@@ -53,6 +53,7 @@ def _forms(n: int) -> list[dict]:
         form = sample_form(i + 1, key=f"machines-{i}", birth="19850505")
         keep = "training" if i % 2 else "job_fair"             # no supervisor: the workers finish each one
         form["matters"] = {keep: form["matters"][keep]}
+        form.pop("materials")                  # papers checked at the window: nothing waits for a scan
         forms.append(form)
     return forms
 

@@ -14,13 +14,17 @@ from sqlmodel import Session, select
 from onematter.case.models import Application, DailySerial, Event, MatterCase
 from onematter.policy import load_policy
 
+# awaiting_materials: a matter waits for the applicant's materials (待补正); once they are
+# complete the application is processed again (its waiting matters are pending once more)
 APPLICATION_TRANSITIONS = {
     "received": {"processing"},
-    "processing": {"awaiting_decision", "completed"},
-    "awaiting_decision": {"completed"},
+    "processing": {"awaiting_decision", "awaiting_materials", "completed"},
+    "awaiting_decision": {"completed", "awaiting_materials"},
+    "awaiting_materials": {"processing", "awaiting_decision", "completed"},
 }
 APPLICATION_STATUS_LABELS = {
-    "received": "已受理", "processing": "办理中", "awaiting_decision": "待审核", "completed": "已办结",
+    "received": "已受理", "processing": "办理中", "awaiting_decision": "待审核", "awaiting_materials": "待补正",
+    "completed": "已办结",
 }
 STUCK_STATUSES = {"received", "processing"}     # open, and nobody waits on a person for it
 

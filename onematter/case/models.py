@@ -76,6 +76,10 @@ class Application(SQLModel, table=True):
     station: str = Field(max_length=60)
     policy_version: str = Field(max_length=32)
     form: dict = json_field()
+    # the window took its materials in this system (an intake with `materials`, the staff page):
+    # matters missing a required one wait in 补正. False: an intake file without `materials`,
+    # whose papers were checked at the window outside it (the behaviour before 补正)
+    materials_tracked: bool = Field(default=False)
     flow_run_id: str | None = Field(default=None, max_length=64)
     submitted_at: dt.datetime = timestamp()
     completed_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -16,6 +16,7 @@ from onematter import matters
 from onematter.casework.intake import Intake, IntakeError
 from onematter.case.lifecycle import STUCK_STATUSES, OpenApplicationExists, change_status, next_application_no
 from onematter.case.models import Application, Decision, Event, MatterCase, Person
+from onematter.matters.spec import MATERIALS_WAITING
 from onematter.policy import load_policy
 from onematter.rules.identity import birth_date, sex
 from onematter.rules.workdays import add_working_days
@@ -31,7 +32,7 @@ def transition(
     flow_run_id: str | None = None, note: str | None = None,
 ) -> None:
     """Change an application's or a matter case's status (the matter's own transition table)."""
-    allowed = None if isinstance(target, Application) else matters.spec(target.matter).transitions
+    allowed = None if isinstance(target, Application) else matters.spec(target.matter).table
     change_status(session, target, to_status, actor=actor, allowed=allowed, flow_run_id=flow_run_id, note=note)
 
 
@@ -122,7 +123,7 @@ def _create_application(session: Session, intake: Intake, *, key: str, day: dt.d
         application_no=next_application_no(session, day), idempotency_key=key, person_id=person.id,
         open_person_id=person.id, application_date=day, deadline=max(deadlines.values()), town=a.town,
         staff_name=intake.staff.name, station=intake.staff.station, policy_version=policy.version,
-        form=intake.model_dump(mode="json"),
+        form=intake.model_dump(mode="json"), materials_tracked="materials" in intake.model_fields_set,
     )
     session.add(app)
     session.flush()
@@ -171,17 +172,23 @@ def matter_cases(session: Session, application_id: uuid.UUID) -> list[MatterCase
 
 def settle_application(session: Session, app: Application, *, actor: str, flow_run_id: str | None = None) -> None:
     """Move the application on once its matters are decided: completed when every matter is
-    final, awaiting_decision while a supervisor's decision is outstanding."""
+    final; awaiting_materials while a matter waits for the applicant's materials (补正), else
+    awaiting_decision while a supervisor's decision is outstanding."""
     cases = matter_cases(session, app.id)
     if any(c.status == "pending" for c in cases):
         return
     if app.status == "received":
         transition(session, app, "processing", actor=actor, flow_run_id=flow_run_id)
-    waiting = any(c.status in open_statuses() for c in cases)
-    if waiting and app.status == "processing":
-        transition(session, app, "awaiting_decision", actor=actor, flow_run_id=flow_run_id)
-    elif not waiting and app.status in ("processing", "awaiting_decision"):
-        transition(session, app, "completed", actor=actor, flow_run_id=flow_run_id)
+    if any(c.status == MATERIALS_WAITING for c in cases):
+        target = "awaiting_materials"
+    elif any(c.status in open_statuses() for c in cases):
+        target = "awaiting_decision"
+    else:
+        target = "completed"
+    if app.status == target or app.status not in ("processing", "awaiting_decision", "awaiting_materials"):
+        return
+    transition(session, app, target, actor=actor, flow_run_id=flow_run_id)
+    if target == "completed":
         app.open_person_id = None
         app.completed_at = now()
-        session.add(app)
+    session.add(app)

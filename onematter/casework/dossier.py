@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from onematter import matters
+from onematter.case.lifecycle import APPLICATION_STATUS_LABELS  # noqa: F401 — re-exported
 from onematter.case.models import Application, Document, MatterCase
 from onematter.casework.applications import matter_cases
 from onematter.config.settings import get_settings
@@ -31,12 +32,11 @@ CORE_KINDS = (
     Kind("form", 1, "一件事联办申请表", "form/document.html"),
     Kind("receipt", 2, "受理回执", "receipt/document.html", qr=True),
     Kind("completion", 20, "办结通知书", "completion/document.html", official=True),
+    # 一次性告知 (domain.md §1.1): every missing item of every matter, once, in the intake packet
+    Kind("materials_notice", 22, "补正材料一次性告知书", "materials_notice/document.html", official=True),
     Kind("packet-intake", 29, "受理文书清单", "packet/cover.html", qr=True),
     Kind("packet", 30, "办理结果文书清单", "packet/cover.html", qr=True),
 )
-APPLICATION_STATUS_LABELS = {
-    "received": "已受理", "processing": "办理中", "awaiting_decision": "待审核", "completed": "已办结",
-}
 
 
 @lru_cache(maxsize=1)
@@ -75,6 +75,8 @@ def refusal_key(case: MatterCase) -> str | None:
 
 def due_documents(app: Application, cases: list[MatterCase]) -> list[str]:
     keys = ["form", "receipt"]
+    if any(c.details.get("materials_noticed") for c in cases):     # issued once, kept in the file
+        keys.append("materials_notice")
     for case in cases:
         spec = matters.spec(case.matter)
         keys += [d.key for d in spec.documents if d.due(case)]
@@ -88,7 +90,7 @@ def due_documents(app: Application, cases: list[MatterCase]) -> list[str]:
 def packet_key(app: Application) -> str | None:
     if app.status == "completed":
         return "packet"
-    if app.status == "awaiting_decision":
+    if app.status in ("awaiting_decision", "awaiting_materials"):
         return "packet-intake"
     return None
 

@@ -28,13 +28,18 @@ from onematter.policy import load_policy
 from onematter.rules.identity import mask_id
 
 
+MATERIALS_RULE = "《中华人民共和国行政许可法》第三十二条"
+MATERIALS_NOT_SUPPLIED = "materials_not_supplied"      # refused: 逾期未补正
+
+
 def matter_view(case: MatterCase, application_no: str | None = None) -> dict:
     """A matter as documents print it. With the application number: the number of the notice its
     "no" is due (不予受理告知书 or 审核不予确认通知书), and that notice's title."""
     spec = matters.spec(case.matter)
     view = {"matter": case.matter, "title": spec.title, "status": case.status,
             "status_label": spec.label(case.status), "reason_code": case.reason_code,
-            "reason": case.reason, "rule": case.rule, "deadline": case.deadline.isoformat()}
+            "reason": case.reason, "rule": case.rule, "deadline": case.deadline.isoformat(),
+            "materials_due": case.details.get("materials_due")}
     if application_no is not None:
         key = refusal_key(case)
         view["notice_no"] = f"{application_no}-{kind(key).number:02d}" if key else ""
@@ -109,6 +114,23 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
         for view, case in zip(ctx["matters"], cases):
             spec = matters.spec(case.matter)
             view["documents"] = [d.title for d in spec.documents if d.due(case)]
+    if doc_key == "materials_notice":
+        waiting = [c for c in cases if c.details.get("materials_noticed")]
+        ctx["waiting"] = [{"title": matters.spec(c.matter).title, "due": c.details["materials_due"],
+                           "items": [{"name": m.name, "taken": m.taken} for key in c.details["materials_noticed"]
+                                     if (m := policy.material(key)) is not None]} for c in waiting]
+        ctx["items"] = []
+        for m in policy.materials:
+            users = [matters.spec(c.matter).title for c in waiting if m.key in c.details["materials_noticed"]]
+            if users:     # one needed by every matter applied for is said so, not listed six times
+                every = len(users) == len(cases) > 2
+                ctx["items"].append({"name": m.name, "taken": m.taken, "matters": users,
+                                     "for": f"本次申请的全部{len(cases)}个事项" if every else "、".join(users)})
+        ctx["materials_due"] = max(c.details["materials_due"] for c in waiting)
+        ctx["correction_days"] = policy.correction_days
+        ctx["rule"] = policy.citations.get("materials", MATERIALS_RULE)
+        ctx["accepted"] = [matters.spec(c.matter).title for c in cases
+                           if not c.details.get("materials_noticed") and c.status != "refused"]
     if doc_key == "form":
         ctx["requests"] = {c.matter: c.request for c in cases}
         ctx["offered"] = [{"matter": s.key, "title": s.title, "partial": s.form_partial} for s in matters.all_specs()]
@@ -121,6 +143,9 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
         ctx["case"] = matter_view(case)
         ctx["subject"] = spec.refusal_subject(case) if spec.refusal_subject else []
         ctx["advice"] = spec.refusal_advice
+        ctx["overdue_materials"] = case.reason_code == MATERIALS_NOT_SUPPLIED
+        if ctx["overdue_materials"]:
+            ctx["advice"] = "补齐上述材料后，可到受理窗口重新申请。"
         ctx["remedy"] = policy.remedy.model_dump()
         if spec.refusal_context:
             ctx |= spec.refusal_context(session, case, matter_view(case))

@@ -9,12 +9,15 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+from onematter import matters
 from onematter.case.forms import FormError
-from onematter.case.models import Application, MaterialFile
-from onematter.casework.applications import matter_cases
-from onematter.config.settings import get_settings
+from onematter.case.models import Application, MaterialFile, MatterCase
+from onematter.casework.applications import matter_cases, transition
+from onematter.config.settings import get_settings, today
 from onematter.documents import scans
+from onematter.matters.spec import MATERIALS_WAITING
 from onematter.policy import Material, load_policy
+from onematter.rules.workdays import add_working_days
 
 FIELD = "materials.{}"
 
@@ -24,6 +27,33 @@ def root() -> Path:
     path = get_settings().data_dir / "materials"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def read(mapping: dict[str, list[str]], base: Path) -> dict[str, list[tuple[str, bytes]]]:
+    """The intake's `materials: {<item key>: [paths]}` (paths relative to the intake file), read:
+    FormError naming `materials.<key>` for a file that cannot be read or is too large."""
+    files: dict[str, list[tuple[str, bytes]]] = {}
+    errors: dict[str, str] = {}
+    for key, paths in mapping.items():
+        field = f"materials.{key}"
+        if not paths or not all(p.strip() for p in paths):
+            errors[field] = "应为文件路径的列表（相对于申请表文件所在的目录）"
+            continue
+        files[str(key)] = []
+        for name in paths:
+            path = (base / name).expanduser()
+            try:
+                if path.stat().st_size > scans.MAX_FILE:
+                    errors[field] = (f"文件“{path.name}”有 {path.stat().st_size / 2**20:.1f} MB，超过每个文件 "
+                                     f"{scans.MAX_FILE // 2**20} MB 的上限，请降低扫描分辨率后重新扫描")
+                    break
+                files[str(key)].append((path.name, path.read_bytes()))
+            except (OSError, ValueError):
+                errors[field] = f"找不到或无法读取文件“{name}”（路径相对于申请表文件所在的目录）"
+                break
+    if errors:
+        raise FormError(errors)
+    return files
 
 
 def check(files: dict[str, list[tuple[str, bytes]]]) -> dict[str, list[scans.Scan]]:
@@ -84,9 +114,59 @@ def needed(matter_keys: list[str]) -> list[Material]:
     return [m for m in load_policy().materials if m.needed_for(matter_keys)]
 
 
-def view(session: Session, app: Application) -> list[dict]:
-    """The materials for the JSON view: each needed or presented item with its files."""
+def missing(session: Session, app: Application, matter: str,
+            files: list[MaterialFile] | None = None) -> list[Material]:
+    """The required materials of one matter with no scan yet (none when the application's
+    materials were checked outside the system: an intake file without `materials`)."""
+    if not app.materials_tracked:
+        return []
+    have = {f.item for f in (files if files is not None else files_of(session, app.id))}
+    return [m for m in needed([matter]) if m.key not in have]
+
+
+def names(items: list[Material]) -> str:
+    return "、".join(m.name for m in items)
+
+
+def await_materials(session: Session, case: MatterCase, app: Application, lacking: list[Material], *,
+                    actor: str, flow_run_id: str | None) -> None:
+    """一次性告知: the case waits in 待补正 for what it lacks, until the correction deadline
+    (`correction_days` working days from the application date). What it lacked is kept, as the
+    一次性告知书 lists it."""
+    policy = load_policy()
+    due = add_working_days(app.application_date, policy.correction_days, policy)
+    case.details = {**case.details, "materials_noticed": [m.key for m in lacking], "materials_due": due.isoformat()}
+    transition(session, case, MATERIALS_WAITING, actor=actor, flow_run_id=flow_run_id,
+               note=f"缺少{names(lacking)}，补正期限 {due.isoformat()}")
+
+
+def complete_waiting(session: Session, app: Application, *, actor: str) -> list[str]:
+    """补正 received: each case waiting for materials that now has them all is pending again, its
+    committed deadline counted from today (the day it is accepted); the application is processed
+    again. Returns the matters that moved on (no commit)."""
+    policy = load_policy()
     files = files_of(session, app.id)
+    moved = []
+    for case in matter_cases(session, app.id):
+        if case.status != MATERIALS_WAITING or missing(session, app, case.matter, files):
+            continue
+        day = today()
+        case.deadline = add_working_days(day, matters.spec(case.matter).deadline_days(policy), policy)
+        case.details = {**case.details, "materials_complete_on": day.isoformat()}
+        transition(session, case, "pending", actor=actor, note="补正材料齐全，受理")
+        moved.append(case.matter)
+    if moved:
+        app.deadline = max(c.deadline for c in matter_cases(session, app.id))
+        if app.status != "processing":
+            transition(session, app, "processing", actor=actor, note="补正材料齐全，继续办理")
+        session.add(app)
+        session.flush()
+    return moved
+
+
+def view(session: Session, app: Application, files: list[MaterialFile] | None = None) -> list[dict]:
+    """The materials for the JSON view: each needed or presented item with its files."""
+    files = files_of(session, app.id) if files is None else files
     keys = [c.matter for c in matter_cases(session, app.id)]
     shown = [m for m in load_policy().materials if m.needed_for(keys) or any(f.item == m.key for f in files)]
     return [{"key": m.key, "name": m.name, "taken": m.taken,

@@ -34,7 +34,7 @@ def precheck(session: Session, intake: Intake) -> dict:
         app = create_application(session, intake, key=f"precheck-{uuid.uuid4()}", day=today(), actor="precheck")
         result = {}
         for case in matter_cases(session, app.id):
-            case = process_matter(session, case.id, actor="precheck")
+            case = process_matter(session, case.id, actor="precheck", check_materials=False)
             spec = matters.spec(case.matter)
             if case.status == "refused":
                 outcome, text = REFUSED, f"将不予受理：{case.reason}"
@@ -50,3 +50,22 @@ def precheck(session: Session, intake: Intake) -> dict:
         raise FormError({"form": "预审未完成：该申请人的申请正在另一处提交，请稍后再试"}) from None
     finally:
         session.rollback()
+
+
+def signing_context(session: Session, intake: Intake) -> dict:
+    """The 一件事联办申请表 as typed, to print for the applicant's signature before submitting
+    (待签字): the form document's context for an application made in a transaction that is
+    rolled back, without its number (given at submission) and marked as a draft that cannot be
+    verified. Nothing is stored."""
+    from onematter.casework.issuing import build_context
+    try:
+        check_catalogue_references(session, intake)
+        app = create_application(session, intake, key=f"preview-{uuid.uuid4()}", day=today(), actor="preview")
+        ctx = build_context(session, app, "form")
+    except IntegrityError:
+        raise FormError({"form": "该申请人的申请正在另一处提交，请稍后再试"}) from None
+    finally:
+        session.rollback()
+    ctx["application"] = {**ctx["application"], "no": "提交后生成"}
+    ctx["doc"] = {**ctx["doc"], "number": "待签字", "draft": True, "qr": False}
+    return ctx

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from onematter import matters
 from onematter.case.lifecycle import get_application
+from onematter.casework import materials
 from onematter.casework.applications import matter_cases, settle_application, transition
 from onematter.case.forms import clean_text
 from onematter.matters.spec import MatterSpec
@@ -38,12 +39,18 @@ def apply_outcome(session: Session, case: MatterCase, outcome: Outcome, *, actor
 
 
 def process_matter(session: Session, case_id: uuid.UUID, *, actor: str = "system",
-                   flow_run_id: str | None = None) -> MatterCase:
-    """Apply the matter's rule to a pending case and write its rows (no commit)."""
+                   flow_run_id: str | None = None, check_materials: bool = True) -> MatterCase:
+    """Apply the matter's rule to a pending case and write its rows (no commit). A case missing a
+    required material waits in 待补正 instead (unless `check_materials` is off: 预审 asks what
+    the rule will decide)."""
     case = session.get(MatterCase, case_id, with_for_update=True)
     if case.status != "pending":
         return case
     app = session.get(Application, case.application_id)
+    if check_materials and (lacking := materials.missing(session, app, case.matter)):
+        materials.await_materials(session, case, app, lacking, actor=actor, flow_run_id=flow_run_id)
+        session.flush()
+        return case
     person = session.get(Person, app.person_id)
     outcome = matters.spec(case.matter).handle(session, case, app, person)
     apply_outcome(session, case, outcome, actor=actor, flow_run_id=flow_run_id)
@@ -103,6 +110,9 @@ def record_decision(session: Session, application_no: str, *, matter: str | None
         verdict = "通过" if existing.approved else "不予通过"
         raise DecisionRefused(f"该申请的{spec.title}已由 {existing.decided_by} 于 "
                               f"{local(existing.decided_at):%Y-%m-%d %H:%M} 审核（{verdict}），不能重复审核")
+    if lacking := materials.missing(session, app, spec.key):
+        raise DecisionRefused(f"{spec.title}缺少材料：{materials.names(lacking)}。"
+                              f"材料补正齐全后才能审核（onematter materials add 或工作台“补正材料”）")
     if case.status != spec.decision.waiting:
         raise DecisionRefused(f"{spec.title}当前状态为“{spec.label(case.status)}”，不在待审核状态")
     session.add(Decision(matter_case_id=case.id, approved=approve, decided_by=by, comment=comment, source=source))

@@ -1,7 +1,7 @@
 """Where an application stands in its work — one definition, used by the case page, the CLI's
 status, resume and the sweeper: *unfinished* (still received/processing, or a document it is due is
 missing) and *stuck* (unfinished, and nobody is working on it: no worker holds it, and either its
-hand-over failed or it was submitted more than `stuck_after_minutes` ago)."""
+hand-over failed or nothing has happened to it for `stuck_after_minutes`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from onematter.case import workqueue
 from onematter.case.lifecycle import STUCK_STATUSES
-from onematter.case.models import Application, WorkItem
+from onematter.case.models import Application, Event, WorkItem
 from onematter.casework.dossier import missing_documents
 from onematter.config.settings import get_settings, local, now
 
@@ -36,7 +37,10 @@ def progress(session: Session, app: Application, *, failed: str = "") -> Progres
     item = session.exec(select(WorkItem).where(WorkItem.application_id == app.id)).first()
     held = workqueue.live(session, app.id)
     failed = failed or ((item.last_error or "") if item is not None and item.state in ("queued", "failed") else "")
-    old = now() - local(app.submitted_at) > dt.timedelta(minutes=get_settings().stuck_after_minutes)
+    # quiet for a while: nothing happened to it since (a decision or a 补正 just made is rendering
+    # its documents, not stuck — the clock starts at its last event, not at its submission)
+    last = session.exec(select(func.max(Event.at)).where(Event.application_id == app.id)).one() or app.submitted_at
+    old = now() - local(max(local(last), local(app.submitted_at))) > dt.timedelta(minutes=get_settings().stuck_after_minutes)
     failed = failed if unfinished else ""
     return Progress(unfinished=unfinished, missing=missing, held=held, failed=failed,
                     stuck=unfinished and (bool(failed) or (old and not held)),

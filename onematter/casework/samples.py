@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
 import shutil
 import tempfile
@@ -14,11 +15,13 @@ from stdnum.cn import ric
 
 from onematter import matters
 from onematter.case.models import Application, Document
+from onematter.casework import materials
 from onematter.casework.applications import matter_cases, settle_application, submit_application
 from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
 from onematter.casework.intake import parse_intake
 from onematter.casework.issuing import issue_all
 from onematter.casework.processing import process_matter, record_decision
+from onematter.casework.schedule import refuse_overdue_materials
 from onematter.casework.staff_tasks import complete_task
 from onematter.config.db import init_db, session_scope
 from onematter.config.resources import example
@@ -30,6 +33,8 @@ def sample_form(seq: int, *, key: str, birth: str = "19900101", **applicant) -> 
     """The example intake (examples/application.yaml) for another invented person: the ID number
     is built from `birth` and `seq` with a valid check character."""
     form = copy.deepcopy(_example())
+    # every material a sample case may need (the loan's from its own example)
+    form["materials"] = _example("startup-loan.yaml")["materials"] | form["materials"]
     body = f"330482{birth}{seq:03d}"
     form["applicant"].update(applicant, id_number=body + ric.calc_check_digit(body + "0"))
     form["idempotency_key"] = key
@@ -81,20 +86,33 @@ def _run(target: Path) -> list[Path]:
     init_db()
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
-    def run(label: str, seq: int, decision: tuple[bool, str | None, list[str]] | None, **applicant) -> list[Path]:
+    def run(label: str, seq: int, decision: tuple[bool, str | None, list[str]] | None, *,
+            without: tuple[str, ...] = (), **applicant) -> list[Path]:
         form = sample_form(seq, key=f"samples-{label}", **applicant)
         for spec in matters.all_specs():             # a matter's own request in this sample case
             request = spec.sample_request(label) if spec.sample_request else None
             if request is not None:
                 form["matters"][spec.key] = request
+        for item in without:                         # not brought to the window: 一次性告知
+            form["materials"].pop(item, None)
+        intake = parse_intake(form)
+        checked = materials.check(materials.read(intake.materials, Path("/")))
         with session_scope() as s:
-            app, _ = submit_application(s, parse_intake(form), actor="samples")
+            app, _ = submit_application(s, intake, actor="samples")
+            materials.attach(s, app.id, checked, by="samples")
         with session_scope() as s:
             for case in matter_cases(s, app.id):
                 process_matter(s, case.id)
             settle_application(s, s.get(Application, app.id), actor="samples")
         with session_scope() as s:
             issue_all(s, app.id)
+        if without:                                  # the correction period passes: 逾期未补正
+            with session_scope() as s:
+                due = max(dt.date.fromisoformat(c.details["materials_due"]) for c in matter_cases(s, app.id)
+                          if "materials_due" in c.details)
+                refuse_overdue_materials(s, due + dt.timedelta(days=1))
+            with session_scope() as s:
+                issue_all(s, app.id)
         if decision:
             with session_scope() as s:
                 for matter in decision[2]:
@@ -117,7 +135,9 @@ def _run(target: Path) -> list[Path]:
     deciding = [s.key for s in matters.deciding()]
     return (run("approved", 101, (True, None, deciding))
             + run("rejected", 102, (False, "劳动合同与社保缴纳单位不一致；经营场所未落实", deciding))
-            + run("refused", 103, None, category="军官", placement="转业"))
+            + run("refused", 103, None, category="军官", placement="转业")
+            # the ID card and the contract not brought: every matter waits, then 逾期未补正
+            + run("correction", 104, None, without=("id_card", "labour_contract")))
 
 
 def submit_waiting(count: int, *, first: int = 0, birth: str = "19850101") -> list[str]:
@@ -129,6 +149,7 @@ def submit_waiting(count: int, *, first: int = 0, birth: str = "19850101") -> li
         form = sample_form(seq, key=f"waiting-{birth}-{seq}", birth=birth)
         key = next(s.key for s in matters.deciding() if s.key in form["matters"])
         form["matters"] = {key: form["matters"][key]}
+        form.pop("materials")                        # papers checked at the window: nothing to wait for
         with session_scope() as s:
             app, _ = submit_application(s, parse_intake(form), actor="sample")
             for case in matter_cases(s, app.id):

@@ -9,19 +9,22 @@ The flows in flows/followups.py run them on their schedules, by name; `onematter
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Callable
 
 from sqlmodel import Session, select
 
 from onematter import matters
 from onematter.case.models import Application, Event, MatterCase, StaffTask
-from onematter.casework.applications import open_statuses
+from onematter.casework import materials
+from onematter.casework.applications import open_statuses, settle_application, transition
+from onematter.casework.issuing import MATERIALS_NOT_SUPPLIED, MATERIALS_RULE, issue_all
 from onematter.casework.report import previous_month, render_report
 from onematter.config.db import session_scope
 from onematter.config.settings import now
 from onematter.followups.days import start_of
 from onematter.followups.outbox import deliver_due, enqueue
-from onematter.matters.spec import Followup
+from onematter.matters.spec import MATERIALS_WAITING, Followup
 from onematter.policy import load_policy
 from onematter.rules.workdays import working_days_between
 
@@ -39,13 +42,40 @@ def escalate_tasks(session: Session, day: dt.date) -> int:
     return made
 
 
+def refuse_overdue_materials(session: Session, day: dt.date) -> list[str]:
+    """补正 not made in time: each case still waiting for materials after its correction deadline
+    is refused (不予受理, 逾期未补正) as of `day`, and its application settled. Returns the ids of
+    the applications now due a notice (the caller issues it)."""
+    policy = load_policy()
+    refused = []
+    waiting = session.exec(select(MatterCase).where(MatterCase.status == MATERIALS_WAITING)).all()
+    for case in waiting:
+        due = dt.date.fromisoformat(case.details["materials_due"])
+        if day <= due:
+            continue
+        app = session.get(Application, case.application_id)
+        lacking = materials.missing(session, app, case.matter)
+        case.reason_code = MATERIALS_NOT_SUPPLIED
+        case.reason = (f"逾期未补正：{app.application_date:%Y年%-m月%-d日}已一次性告知需补正{materials.names(lacking)}，"
+                       f"补正期限{due:%Y年%-m月%-d日}届满仍未补齐。")
+        case.rule = policy.citations.get("materials", MATERIALS_RULE)
+        case.decided_at = start_of(day) + dt.timedelta(hours=8)
+        transition(session, case, "refused", actor="deadline-watch", note="逾期未补正，不予受理")
+        session.flush()
+        settle_application(session, app, actor="deadline-watch")
+        refused.append(str(app.id))
+    return refused
+
+
 def watch_deadlines(session: Session, day: dt.date) -> dict[str, list[str]]:
     """Open matter cases near or past their committed deadline: a reminder to staff at 1 working
     day left, an escalation (marked on the case, visible on its board) once overdue; rows under
-    unique keys, never twice. Returns the application ids touched."""
+    unique keys, never twice. Cases waiting for materials past their correction deadline are
+    refused (`refused`: their applications, due a notice). Returns the application ids touched."""
     policy = load_policy()
-    touched: dict[str, list[str]] = {"reminded": [], "escalated": []}
-    open_cases = session.exec(select(MatterCase).where(MatterCase.status.in_(sorted(open_statuses())))).all()
+    touched: dict[str, list[str]] = {"reminded": [], "escalated": [],
+                                     "refused": refuse_overdue_materials(session, day)}
+    open_cases = session.exec(select(MatterCase).where(MatterCase.status.in_(sorted(open_statuses() - {MATERIALS_WAITING})))).all()
     for case in open_cases:
         left = working_days_between(day, case.deadline, policy)
         app = session.get(Application, case.application_id)
@@ -68,7 +98,9 @@ def watch_deadlines(session: Session, day: dt.date) -> dict[str, list[str]]:
 
 def deadline_watch(session: Session, day: dt.date) -> int:
     touched = watch_deadlines(session, day)
-    return len(touched["reminded"]) + len(touched["escalated"])
+    for app_id in sorted(set(touched["refused"])):
+        issue_all(session, uuid.UUID(app_id))
+    return len(touched["reminded"]) + len(touched["escalated"]) + len(touched["refused"])
 
 
 def monthly_report(session: Session, day: dt.date) -> int:

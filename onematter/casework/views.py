@@ -12,6 +12,7 @@ from onematter.case.models import Application, Document
 
 
 def application_view(session: Session, app: Application) -> dict:
+    files = materials.files_of(session, app.id)
     docs = session.exec(select(Document).where(Document.application_id == app.id)).all()
     docs = sorted(docs, key=lambda d: kind(d.doc_key).number)
     return {
@@ -24,6 +25,8 @@ def application_view(session: Session, app: Application) -> dict:
         "matters": [
             {"matter": c.matter, "status": c.status, "reason_code": c.reason_code, "reason": c.reason,
              "deadline": c.deadline.isoformat(),
+             # 补正: the required materials with no scan yet (keys of policy `materials`)
+             "missing_materials": [m.key for m in materials.missing(session, app, c.matter, files)],
              "details": {k: c.details[k] for k in matters.spec(c.matter).details_shown if k in c.details}}
             for c in matter_cases(session, app.id)
         ],
@@ -32,5 +35,6 @@ def application_view(session: Session, app: Application) -> dict:
              "sha256": d.pdf_sha256, "verification_code": d.verification_code, "pages": d.pages}
             for d in docs
         ],
-        "materials": materials.view(session, app),
+        "materials_tracked": app.materials_tracked,
+        "materials": materials.view(session, app, files),
     }

@@ -9,6 +9,7 @@ import typer
 from onematter.case.forms import FormError
 from onematter.case.lifecycle import NotFound
 from onematter.cli._common import db, emit, fail, fields_text, guarded
+from onematter.matters import spec
 from onematter.services import applications, materials
 
 materials_app = typer.Typer(help="申请材料（一套材料）", no_args_is_help=True)
@@ -45,5 +46,7 @@ def materials_add(application_no: str, item: str, files: list[Path],
         emit(done)
         return
     typer.echo(f"{done['application_no']}：{item} 新增 {done['added']} 个文件")
+    if done["proceeded"]:
+        typer.echo(f"  材料已齐全，当即受理、继续办理：{'、'.join(spec(k).title for k in done['proceeded'])}")
     for m in done["materials"]:
         typer.echo(f"  {m['name']}：{len(m['files'])} 个文件" if m["files"] else f"  {m['name']}：未提交")

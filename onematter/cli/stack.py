@@ -9,7 +9,9 @@ import typer
 from onematter.cli._common import app, db, db_and_prefect, guarded
 from onematter.cli.applications import apply
 from onematter.cli.catalog import catalog_import, catalog_sample
+from onematter.config.db import session_scope
 from onematter.config.resources import example
+from onematter.services import applications
 from onematter.config.settings import get_settings
 from onematter.documents.fonts import prepare_fonts
 
@@ -61,3 +63,31 @@ def demo() -> None:
     catalog_sample(sample)
     catalog_import(sample, as_json=False)
     apply(example("application.yaml"), as_json=False)
+    _demo_correction(settings.data_dir)
+
+
+def _demo_correction(data_dir) -> None:
+    """一次性告知 and 补正: another invented person's loan application without its 借款合同 waits
+    in 待补正 with one 补正材料一次性告知书; the contract added later moves the loan on."""
+    import yaml
+
+    from onematter.cli.applications import _show
+    from onematter.matters import spec
+    from onematter.services import materials
+    form = yaml.safe_load(example("startup-loan.yaml").read_text(encoding="utf-8"))
+    form["idempotency_key"] = "demo-correction-0001"
+    form["applicant"] |= {"name": "周明远", "id_number": "330482199306153418", "mobile": "13857305678"}
+    form["materials"] = {k: [str(example("startup-loan.yaml").parent / p) for p in v]
+                         for k, v in form["materials"].items() if k != "loan_contract"}
+    path = data_dir / "demo-correction.yaml"
+    path.write_text(yaml.safe_dump(form, allow_unicode=True), encoding="utf-8")
+    typer.echo("\n—— 补正示例：借款合同未带来，先受理，出具补正材料一次性告知书 ——")
+    apply(path, as_json=False)
+    with session_scope(readonly=True) as session:
+        no = applications.application(session, application_no=applications.by_key(session, "demo-correction-0001"))
+    contract = example("materials") / "loan-contract.png"
+    done = materials.add(application_no=no["application_no"], item="loan_contract",
+                         files=[(contract.name, contract.read_bytes())], by="staff:王珏")
+    moved = "、".join(spec(k).title for k in done["proceeded"]) or "无事项"
+    typer.echo(f"\n—— 补正：{no['application_no']} 补交借款合同（新增 {done['added']} 个文件），{moved}当即受理、继续办理 ——")
+    _show(no["application_no"], False)

@@ -40,7 +40,7 @@ def _registry() -> dict[str, MatterSpec]:
 
 def _check(specs: list[MatterSpec]) -> None:
     """Document keys and numbers are unique across matters (they name files and numbers)."""
-    numbers: dict[int, str] = {1: "form", 2: "receipt", 20: "completion", 29: "packet-intake", 30: "packet"}
+    numbers: dict[int, str] = {1: "form", 2: "receipt", 20: "completion", 22: "materials_notice", 29: "packet-intake", 30: "packet"}
     for s in specs:
         kinds = [(d.number, d.key) for d in s.documents]
         if s.refusal_number is not None:

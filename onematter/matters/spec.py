@@ -68,6 +68,15 @@ class Decision:
     rejected: str = "rejected"
 
 
+# 补正 (domain.md §1.1), the same for every matter: a case missing a required material waits in
+# `awaiting_materials` (待补正) before its rule is applied; once its materials are complete it is
+# `pending` again, and when the correction period passes first it is refused (逾期未补正)
+MATERIALS_WAITING = "awaiting_materials"
+MATERIALS_TRANSITIONS = {"pending": frozenset({MATERIALS_WAITING}),
+                         MATERIALS_WAITING: frozenset({"pending", "refused"})}
+COMMON_LABELS = {MATERIALS_WAITING: "待补正", "refused": "不予受理"}
+MATERIALS_DETAIL_KEYS = ("missing_materials", "materials_due", "materials_complete_on")
+
 DECISION_DETAIL_KEYS = ("decided_by", "decided_at", "comment")     # written by processing.record_decision
 # the statuses of a matter a supervisor decides: accepted for review, then approved or rejected
 DECIDED_LABELS = {"pending_decision": "待审核", "approved": "审核确认", "rejected": "审核不予确认", "refused": "不予受理"}
@@ -172,6 +181,9 @@ class MatterSpec:
     # after a sample application's decisions were approved: its follow-ups run for it, on the day
     # they would be; returns the tasks to record, [(task id, {result, by, ended…})]
     sample_followup: Callable[["Session", uuid.UUID], list[tuple[str, dict]]] | None = None
+    # the case page's facts of a decided case, in a clerk's words (course, date and place; ticket
+    # code; postings pushed; the schedule and total): lines, none while undecided
+    facts: Callable[["Session", "MatterCase"], list[str]] | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -186,14 +198,20 @@ class MatterSpec:
     @property
     def details_shown(self) -> tuple[str, ...]:
         """The JSON view's details: the matter's own, and what a recorded decision adds."""
-        return self.detail_keys + (DECISION_DETAIL_KEYS if self.decision else ())
+        return self.detail_keys + MATERIALS_DETAIL_KEYS + (DECISION_DETAIL_KEYS if self.decision else ())
 
     def rejection_rule(self, policy: "Policy") -> str:
         """What a supervisor's rejection cites: the decision's rule, else the policy block's citation."""
         return self.decision.rule(policy) if self.decision.rule else self.policy(policy).citation
 
     def label(self, status: str) -> str:
-        return "办理中" if status == "pending" else self.labels.get(status, status)
+        return "办理中" if status == "pending" else self.labels.get(status, COMMON_LABELS.get(status, status))
+
+    @property
+    def table(self) -> dict[str, frozenset[str]]:
+        """Its transitions with the 补正 ones every matter shares."""
+        return {s: self.transitions.get(s, frozenset()) | MATERIALS_TRANSITIONS.get(s, frozenset())
+                for s in {*self.transitions, *MATERIALS_TRANSITIONS}}
 
     def policy(self, policy: "Policy") -> Any:
         """This matter's validated policy block."""
@@ -208,4 +226,4 @@ class MatterSpec:
 
     @property
     def open_statuses(self) -> set[str]:
-        return {"pending"} | ({self.decision.waiting} if self.decision else set())
+        return {"pending", MATERIALS_WAITING} | ({self.decision.waiting} if self.decision else set())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from onematter.case.lifecycle import get_application
+from onematter.case.lifecycle import NotFound, get_application
 from onematter.case.models import Application
 from onematter.casework.applications import submit_application
 from onematter.casework.dossier import kind
@@ -16,6 +16,7 @@ from onematter.case.forms import FormError
 from onematter.casework import materials
 from onematter.casework.intake import Intake, parse_intake
 from onematter.casework.precheck import precheck as casework_precheck
+from onematter.casework.precheck import signing_context
 from onematter.documents import scans
 from onematter.documents.scans import Scan
 from onematter.casework.progress import progress
@@ -24,31 +25,7 @@ from onematter.config.db import session_scope
 from onematter.services import handover
 
 
-def read_materials(mapping: dict[str, list[str]], base: Path) -> dict[str, list[tuple[str, bytes]]]:
-    """The intake's `materials: {<item key>: [paths]}` (paths relative to the intake file), read:
-    FormError naming `materials.<key>` for a file that cannot be read or is too large."""
-    files: dict[str, list[tuple[str, bytes]]] = {}
-    errors: dict[str, str] = {}
-    for key, paths in mapping.items():
-        field = f"materials.{key}"
-        if not paths or not all(p.strip() for p in paths):
-            errors[field] = "应为文件路径的列表（相对于申请表文件所在的目录）"
-            continue
-        files[str(key)] = []
-        for name in paths:
-            path = (base / name).expanduser()
-            try:
-                if path.stat().st_size > scans.MAX_FILE:
-                    errors[field] = (f"文件“{path.name}”有 {path.stat().st_size / 2**20:.1f} MB，超过每个文件 "
-                                     f"{scans.MAX_FILE // 2**20} MB 的上限，请降低扫描分辨率后重新扫描")
-                    break
-                files[str(key)].append((path.name, path.read_bytes()))
-            except (OSError, ValueError):
-                errors[field] = f"找不到或无法读取文件“{name}”（路径相对于申请表文件所在的目录）"
-                break
-    if errors:
-        raise FormError(errors)
-    return files
+read_materials = materials.read      # the CLI's name for it
 
 
 def prepare(data: object, base: Path) -> tuple[Intake, dict[str, list[Scan]]]:
@@ -56,6 +33,12 @@ def prepare(data: object, base: Path) -> tuple[Intake, dict[str, list[Scan]]]:
     paths relative to `base`): FormError with every field's error at once, nothing stored."""
     intake = parse_intake(data)
     return intake, materials.check(read_materials(intake.materials, base))
+
+
+def check_scans(files: dict[str, list[tuple[str, bytes]]]) -> dict[str, list[Scan]]:
+    """Scans presented at the window, by material key, checked by content (FormError naming
+    `materials.<key>`); nothing stored."""
+    return materials.check(files)
 
 
 def apply(*, intake: Intake, actor: str, wait: bool = True, background: bool = False,
@@ -110,6 +93,14 @@ def application(session: Session, *, application_no: str | uuid.UUID) -> dict:
     return view
 
 
+def by_key(session: Session, key: str) -> str:
+    """The number of the application an idempotency key made. Raises NotFound."""
+    app = session.exec(select(Application).where(Application.idempotency_key == key)).first()
+    if app is None:
+        raise NotFound(f"找不到申请表编号 {key} 的联办申请")
+    return app.application_no
+
+
 def missing_titles(keys: list[str]) -> list[str]:
     return [kind(k).title for k in keys]
 
@@ -134,6 +125,17 @@ def precheck(*, data: object) -> dict:
             return {"errors": {}} | casework_precheck(session, intake)
         except FormError as exc:
             return {"errors": exc.fields, "matters": {}, "open_application": None}
+
+
+def signing_form(*, data: object) -> bytes:
+    """The 一件事联办申请表 as typed, marked 待签字, as a PDF to print before submitting (the
+    signed scan is the `signed_form` material). FormError: the form's own errors. Stores nothing."""
+    from onematter.casework.dossier import kind
+    from onematter.documents import render
+    intake = parse_intake(data)
+    with session_scope() as session:
+        ctx = signing_context(session, intake)
+    return render.render(kind("form").template, ctx).pdf
 
 
 def refusals(checked: dict) -> dict[str, str]:

@@ -11,6 +11,7 @@ from onematter import matters
 from onematter.case.lifecycle import get_application
 from onematter.casework import materials as casework_materials
 from onematter.config.db import session_scope
+from onematter.services import applications
 from onematter.policy import load_policy
 
 
@@ -27,16 +28,26 @@ def needed_by_text(needed_by: list[str]) -> str:
     return "、".join(matters.spec(k).title for k in needed_by)
 
 
-def add(*, application_no: str, item: str, files: list[tuple[str, bytes]], by: str) -> dict:
+def add(*, application_no: str, item: str, files: list[tuple[str, bytes]], by: str, wait: bool = True,
+        background: bool = False) -> dict:
     """补正 at the window or later: scans added to an application's material (checked as at intake:
-    FormError naming `materials.<item>`, nothing stored; NotFound). Returns the application number,
-    how many files were new, and its materials."""
+    FormError naming `materials.<item>`, nothing stored; NotFound). A matter whose materials are
+    now complete is accepted today and proceeds at once (handed over, waited for unless
+    `background`). Returns the application number, how many files were new, the matters that
+    moved on, and the application as `show` prints it."""
     checked = casework_materials.check({item: files})
     with session_scope() as session:
         app = get_application(session, application_no)
         added = casework_materials.attach(session, app.id, checked, by=by)
-        return {"application_no": app.application_no, "item": item, "added": added,
-                "materials": casework_materials.view(session, app)}
+        moved = casework_materials.complete_waiting(session, app, actor=by)
+        application_id, application_no = app.id, app.application_no
+    if moved:
+        applications.continue_work(application_id=application_id, application_no=application_no, wait=wait,
+                                   background=background, force=True)
+    with session_scope(readonly=True) as session:
+        view = applications.application(session, application_no=application_no)
+    return {"application_no": application_no, "item": item, "added": added, "proceeded": moved,
+            "materials": view["materials"], "application": view}
 
 
 def scan_file(session: Session, *, application_no: str, sha256: str) -> tuple[Path, str, str] | None:

@@ -20,6 +20,7 @@ from onematter.case.lifecycle import get_application
 from onematter.case.models import (
     Application, Decision, Document, Event, MatterCase, Person, StaffTask, StaffUser,
 )
+from onematter.casework import materials as casework_materials
 from onematter.casework.applications import matter_cases
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS, kind, packet_key
 from onematter.casework.progress import progress
@@ -27,6 +28,7 @@ from onematter.casework.staff_tasks import RESULTS
 from onematter.casework.views import application_view
 from onematter.config.settings import get_settings, local, today
 from onematter.documents.verification import verify_code, verify_pdf
+from onematter.matters.spec import MATERIALS_WAITING
 from onematter.policy import load_policy
 from onematter.rules import EDUCATION_LEVELS
 from onematter.rules.identity import mask_id
@@ -67,7 +69,9 @@ def form_context(session: Session) -> dict:
     title, in the registry's order), the applicant's lists."""
     return {"choices": catalogue_choices(session), "towns": load_policy().towns,
             "specs": [{"key": s.key, "title": s.title} for s in matters.all_specs()],
-            "educations": EDUCATION_LEVELS, "categories": CATEGORIES, "placements": PLACEMENTS}
+            "educations": EDUCATION_LEVELS, "categories": CATEGORIES, "placements": PLACEMENTS,
+            "materials": [{"key": m.key, "name": m.name, "taken": m.taken, "needed_by": " ".join(m.needed_by)}
+                          for m in load_policy().materials if not m.shared]}
 
 
 def person_lookup(session: Session, *, id_number: str) -> dict:
@@ -100,20 +104,25 @@ def case_context(session: Session, *, application_no: str) -> dict:
     decisions = {c.matter: session.exec(select(Decision).where(Decision.matter_case_id == c.id)).first()
                  for c in cases.values()}
     pkey = packet_key(app_row)
-    done = not missing and app_row.status in ("completed", "awaiting_decision")
+    done = not missing and app_row.status in ("completed", "awaiting_decision", "awaiting_materials")
     run_ids = [e.flow_run_id for e in events if e.flow_run_id]
     staff = {u.username: u.name for u in session.exec(select(StaffUser)).all()}
     rows = []
+    names = {m.key: m.name for m in policy.materials}
+    owed = {k for m in view["matters"] for k in m["missing_materials"]}
     for m in view["matters"]:
         spec = matters.spec(m["matter"])
         deadline = dt.date.fromisoformat(m["deadline"])
         is_open = m["status"] in spec.open_statuses
-        left = working_days_between(day, deadline, policy) if is_open else None
+        waiting_materials = m["status"] == MATERIALS_WAITING     # its committed deadline has not started
+        left = working_days_between(day, deadline, policy) if is_open and not waiting_materials else None
         d = decisions.get(m["matter"])
         rows.append({"matter": m["matter"], "title": spec.title, "status": m["status"],
                      "label": spec.label(m["status"]), "reason": m["reason"] or "",
-                     "deadline": m["deadline"], "left": left, "open": is_open,
-                     "overdue": is_open and deadline < day,
+                     "deadline": m["deadline"], "left": left, "open": is_open and not waiting_materials,
+                     "overdue": is_open and not waiting_materials and deadline < day,
+                     "deadline_starts": "材料补齐之日起算" if waiting_materials else "",
+                     "facts": spec.facts(session, cases[m["matter"]]) if spec.facts else [],
                      "decided": f"{d.decided_by} {local(d.decided_at):%Y-%m-%d %H:%M}" if d else ""})
     base = f"/documents/{app_row.application_no}/"
     documents = [{"kind": d["kind"], "title": d["title"], "no": d["document_no"],
@@ -131,12 +140,24 @@ def case_context(session: Session, *, application_no: str) -> dict:
         "person": {"name": person.name, "id_masked": mask_id(person.id_number)},
         "matters": rows, "documents": documents, "packet": packet, "done": done, "stuck": state.stuck,
         "missing": [kind(k).title for k in missing], "timeline": timeline,
-        "materials": [{**m, "files": [{**f, "url": f"/applications/{app_row.application_no}/materials/{f['sha256']}",
-                                       "image": f["media_type"].startswith("image/")} for f in m["files"]]}
-                      for m in view["materials"]],
+        "materials": _materials(app_row.application_no, view["materials"]),
+        # 补正: what each waiting matter lacks and by when (the case page's 补正材料 form)
+        "correction": [{"title": matters.spec(m["matter"]).title, "missing": [names[k] for k in m["missing_materials"]],
+                        "due": m["details"].get("materials_due", "")}
+                       for m in view["matters"] if m["status"] == MATERIALS_WAITING],
+        # what can be added: the missing items first (the first one chosen)
+        "material_items": sorted([{"key": k, "name": n, "missing": k in owed} for k, n in names.items()],
+                                 key=lambda m: not m["missing"]),
         "failed": state.failed if state.unfinished else "",
         "run_url": _run_url(run_ids[-1]) if run_ids else "",
     }
+
+
+def _materials(application_no: str, shown: list[dict]) -> list[dict]:
+    """Materials as the pages show them: each file's URL on this page (login required) and
+    whether it is an image (shown inline, re-encoded at intake) or a PDF (its page count)."""
+    return [{**m, "files": [{**f, "url": f"/applications/{application_no}/materials/{f['sha256']}",
+                             "image": f["media_type"].startswith("image/")} for f in m["files"]]} for m in shown]
 
 
 def case_progress(session: Session, *, application_no: str) -> dict:
@@ -264,8 +285,11 @@ def decision_queue(session: Session) -> list[dict]:
         for case in cases:
             app_row = session.get(Application, case.application_id)
             person = session.get(Person, app_row.person_id)
+            needed = {m.key for m in casework_materials.needed([spec.key])}
+            shown = [m for m in casework_materials.view(session, app_row) if m["key"] in needed]
             out.append({"no": app_row.application_no, "matter": spec.key, "title": spec.title,
                         "name": person.name, "deadline": case.deadline.isoformat(),
+                        "materials": _materials(app_row.application_no, shown),
                         "overdue": case.deadline < today(),
                         "facts": [line.removeprefix("- ").replace("`", "")
                                   for line in spec.decision.describe(session, case)],

@@ -56,6 +56,9 @@ def test_the_sweeper_takes_up_what_stopped_and_leaves_what_just_started(prefect,
     stopped, _ = submit_application(session, parse_intake(form), actor="t")
     stopped.submitted_at = now() - dt.timedelta(minutes=20)
     session.add(stopped)
+    for event in session.exec(select(Event).where(Event.application_id == stopped.id)).all():
+        event.at = stopped.submitted_at                 # all it did happened then
+        session.add(event)
     session.commit()
     fresh_form = {**form, "idempotency_key": "fresh",
                   "applicant": {**form["applicant"], "id_number": make_id("19910101", seq="161")}}

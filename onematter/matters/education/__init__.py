@@ -68,6 +68,18 @@ def registration_context(session, case, view: dict) -> dict:
             "tuition": load_policy().education_tuition or ""}
 
 
+def _day(d) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def facts(session, case) -> list[str]:
+    p = session.exec(select(Programme).where(Programme.code == case.details.get("programme"))).first()
+    if p is None:
+        return []
+    return [f"专业 {p.code}：{p.school} {p.major}（{p.level}，{p.intake}）",
+            f"报名 {_day(p.opens)}至{_day(p.closes)}"]
+
+
 def sample_programmes(today: dt.date) -> list[dict]:
     d = lambda days: (today + dt.timedelta(days=days)).isoformat()  # noqa: E731
     return [
@@ -85,6 +97,7 @@ SPEC = MatterSpec(
     transitions={"pending": frozenset({"registered", "refused"})},
     handle=handle,
     detail_keys=("programme",),
+    facts=facts,
     form_partial="education/_request.html",
     documents=(DocumentKind("education", 4, "学历提升教育报名登记表", "education/document.html",
                             frozenset({"registered"}), registration_context),),

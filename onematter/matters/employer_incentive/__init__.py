@@ -123,12 +123,23 @@ def describe(session, case) -> list[str]:
             f"- 合同 {req['contract_start']} 至 {req['contract_end']} · 社保起缴 {req['social_insurance_start'][:7]}"]
 
 
+def facts(session, case) -> list[str]:
+    d = case.details
+    if "schedule" not in d:
+        return []
+    years = f"{d['schedule'][0]['year']}—{d['schedule'][-1]['year']}年" if d["schedule"] else ""
+    verdict = {"approved": "已审核确认", "rejected": "审核不予确认"}.get(case.status, "待审核")
+    return [f"{case.request['employer_name']} · {case.request['position']}",
+            f"扣减标准 {d['rate_yuan']:,} 元/人·年，{years}合计 {d['total_yuan']:,} 元（{verdict}）"]
+
+
 SPEC = MatterSpec(
     key="employer_incentive", order=50, title="企业吸纳退役军人就业优惠政策申请", short="企业吸纳优惠",
     request=IncentiveRequest,
     labels=DECIDED_LABELS, transitions=DECIDED_TRANSITIONS,
     handle=handle,
     detail_keys=("rate_yuan", "window_start", "schedule", "total_yuan"),
+    facts=facts,
     form_partial="incentive_form/_request.html",
     documents=(
         DocumentKind("incentive_form", 7, "企业吸纳退役军人就业优惠政策申请表", "incentive_form/document.html",

@@ -141,6 +141,20 @@ def ticket_context(session, case, view: dict) -> dict:
                              "status": case.status, "waitlist_position": case.details.get("waitlist_position")}}
 
 
+def facts(session, case) -> list[str]:
+    f = session.exec(select(Fair).where(Fair.code == case.details.get("fair"))).first()
+    if f is None:
+        return []
+    mode = case.details.get("mode") or "线下"
+    where = f.venue if mode == "线下" and f.venue else "线上"
+    lines = [f"{f.name}：{_when(local(f.starts_at))}，{where}"]
+    if case.details.get("registration_code"):
+        lines.append(f"入场凭证码 {case.details['registration_code']}（{mode}）")
+    if case.details.get("waitlist_position"):
+        lines.append(f"候补第 {case.details['waitlist_position']} 位")
+    return lines
+
+
 def sample_fairs(today: dt.date) -> list[dict]:
     at = lambda days, hour: f"{today + dt.timedelta(days=days)}T{hour:02d}:00:00+08:00"  # noqa: E731
     return [
@@ -163,6 +177,7 @@ SPEC = MatterSpec(
                  "registered": frozenset({"cancelled"}), "waitlisted": frozenset({"registered", "cancelled"})},
     handle=handle,
     detail_keys=("fair", "registration_code", "waitlist_position", "mode"),
+    facts=facts,
     form_partial="job_fair/_request.html",
     documents=(DocumentKind("job_fair", 6, "招聘会入场凭证", "job_fair/document.html",
                             frozenset({"registered"}), ticket_context, qr=True),

@@ -107,6 +107,15 @@ def sample_postings(today: dt.date) -> list[dict]:
     ]
 
 
+def facts(session, case) -> list[str]:
+    if case.status not in ("pushed", "no_match"):
+        return []
+    postings = case.details.get("postings") or []
+    if not postings:
+        return ["暂无匹配岗位，已开通每日推送"]
+    return [f"已推送岗位 {len(postings)} 个：{'、'.join(postings)}"]
+
+
 SPEC = MatterSpec(
     key="job_push", order=30, title="就业信息推送", short="岗位推送",
     request=JobPushRequest,
@@ -114,9 +123,11 @@ SPEC = MatterSpec(
     transitions={"pending": frozenset({"pushed", "no_match"})},
     handle=handle,
     detail_keys=("postings",),
+    facts=facts,
     form_partial="job_push/_request.html",
     documents=(DocumentKind("job_push", 5, "就业岗位推送清单", "job_push/document.html",
                             frozenset({"pushed", "no_match"}), list_context),),
     catalogue=(CatalogueList("postings", PostingIn, Posting, sample_postings),),
     followups=FOLLOWUPS,
+    refusal_number=13,        # only ever 逾期未补正: its rule takes every veteran
 )

@@ -155,6 +155,16 @@ def describe(session, case) -> list[str]:
             f"- {bank.name}{bank.branch} · 自 {r['loan_start'][:7]} 起"]
 
 
+def facts(session, case) -> list[str]:
+    d = case.details
+    if "subsidy_total_yuan" not in d:
+        return []
+    bank = session.exec(select(Bank).where(Bank.code == d.get("bank"))).first()
+    verdict = {"approved": "已审核确认", "rejected": "审核不予确认"}.get(case.status, "待审核")
+    return [f"{case.request['business_name']} · {bank.name + bank.branch if bank else d.get('bank')}",
+            f"贷款 {d['amount_yuan']:,} 元，{d['term_months']} 个月；贴息合计 {d['subsidy_total_yuan']:,} 元（{verdict}）"]
+
+
 def sample_banks(today: dt.date) -> list[dict]:
     return [
         {"code": "YH-NS", "name": "平湖农村商业银行（示例）", "branch": "当湖支行", "contact": "0573-8500 0001（示例）"},
@@ -179,6 +189,7 @@ SPEC = MatterSpec(
     labels=DECIDED_LABELS, transitions=DECIDED_TRANSITIONS,
     handle=handle,
     detail_keys=("bank", "amount_yuan", "term_months", "subsidy_schedule", "subsidy_total_yuan"),
+    facts=facts,
     form_partial="loan_form/_request.html",
     documents=(
         DocumentKind("loan_form", 9, "创业担保贷款贴息申请表", "loan_form/document.html",

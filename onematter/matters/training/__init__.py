@@ -79,6 +79,23 @@ def confirmation_context(session, case, view: dict) -> dict:
             "rule": load_policy().citations["training"]}
 
 
+def _day(d) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def facts(session, case) -> list[str]:
+    course = session.exec(select(Course).where(Course.code == case.details.get("course"))).first()
+    if course is None:
+        return []
+    base = load_policy().training_bases.get(course.base)
+    lines = [f"课程 {course.code}：{course.trade}（{course.mode}，{course.hours}学时），"
+             f"{_day(course.start)}至{_day(course.end)}",
+             f"地点：{course.base}" + (f"，{base.address}" if base and base.address else "")]
+    if case.details.get("waitlist_position"):
+        lines.append(f"候补第 {case.details['waitlist_position']} 位")
+    return lines
+
+
 def sample_courses(today: dt.date) -> list[dict]:
     d = lambda days: (today + dt.timedelta(days=days)).isoformat()  # noqa: E731
     return [
@@ -99,6 +116,7 @@ SPEC = MatterSpec(
     transitions={"pending": frozenset({"enrolled", "waitlisted", "refused"})},
     handle=handle,
     detail_keys=("course", "waitlist_position"),
+    facts=facts,
     form_partial="training/_request.html",
     documents=(DocumentKind("training", 3, "职业技能培训报名确认书", "training/document.html",
                             frozenset({"enrolled", "waitlisted"}), confirmation_context),),

@@ -8,14 +8,15 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from onematter import matters
 from onematter.case.forms import FormError
 from onematter.case.lifecycle import NotFound, OpenApplicationExists
 from onematter.case.models import StaffUser
 from onematter.casework.intake import parse_intake
-from onematter.services import applications, queries
+from onematter.documents import scans
+from onematter.services import applications, materials, queries
 from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csrf_ok, page
 
 router = APIRouter()
@@ -31,13 +32,15 @@ def new_application(request: Request, user: CurrentUser, session: SessionDep):
 
 @router.post("/applications/new", response_class=HTMLResponse)
 async def submit(request: Request, user: CurrentUser, session: SessionDep):
-    form = await request.form()
+    form = await request.form(max_files=MAX_UPLOADS)
     data, values = form_to_intake(form, user)
+    files = await uploads(form)
+    values["_reselect"] = bool(files)          # a browser keeps no chosen file across a page
     if not csrf_ok(request, form):
         return _form_page(request, session, values,
                           {"form": "页面已过期（安全校验未通过）。已填写的内容都在，请核对后重新提交。"}, status=400)
     try:
-        intake = parse_intake(data)
+        intake, checked = _checked(data, files)
         if form.get("confirm_again") != "1" and (earlier := queries.done_today(
                 session, id_number=intake.applicant.id_number, matter_keys=list(data["matters"]))):
             return _form_page(request, session, values, {}, status=409, done_today=earlier)
@@ -45,7 +48,8 @@ async def submit(request: Request, user: CurrentUser, session: SessionDep):
             refused = applications.refusals(applications.precheck(data=data))
             if refused:
                 return _form_page(request, session, values, {}, status=409, refusals=refused)
-        done = applications.apply(intake=intake, actor=f"web:{user.username}", wait=False, background=True)
+        done = applications.apply(intake=intake, actor=f"web:{user.username}", wait=False, background=True,
+                                  scans_presented=checked)
     except FormError as exc:
         return _form_page(request, session, values, exc.fields, status=422)
     except OpenApplicationExists as exc:
@@ -53,6 +57,58 @@ async def submit(request: Request, user: CurrentUser, session: SessionDep):
                                                              f"办结后才能再次申请。", "open": exc.application_no},
                           status=409)
     return RedirectResponse(f"/applications/{done['application_no']}", status_code=303)
+
+
+MAX_UPLOADS = 60          # files in one submission (a page's scans)
+
+
+async def uploads(form) -> dict[str, list[tuple[str, bytes]]]:
+    """The scans chosen in the form's file inputs (`materials.<item key>`), by item; each read
+    to one byte past the per-file limit (the check refuses what is larger)."""
+    files: dict[str, list[tuple[str, bytes]]] = {}
+    for key in form.keys():
+        if not key.startswith("materials."):
+            continue
+        for upload in form.getlist(key):
+            if getattr(upload, "filename", None):
+                data = await upload.read(scans.MAX_FILE + 1)
+                files.setdefault(key.split(".", 1)[1][:40], []).append((upload.filename[-120:], data))
+    return files
+
+
+def _checked(data: dict, files: dict) -> tuple:
+    """The form validated and its scans checked, every error of both at once (FormError)."""
+    errors: dict[str, str] = {}
+    intake = checked = None
+    try:
+        intake = parse_intake(data)
+    except FormError as exc:
+        errors |= exc.fields
+    try:
+        checked = applications.check_scans(files)
+    except FormError as exc:
+        errors |= exc.fields
+    if errors:
+        raise FormError(errors)
+    return intake, checked
+
+
+@router.post("/applications/preview")
+async def preview(request: Request, user: CurrentUser, session: SessionDep):
+    """The 一件事联办申请表 as typed, marked 待签字, to print for the applicant's signature before
+    submitting; the form's errors send the clerk back to it. Stores nothing."""
+    form = await request.form(max_files=MAX_UPLOADS)
+    data, values = form_to_intake(form, user)
+    if not csrf_ok(request, form):
+        return _form_page(request, session, values, {"form": "页面已过期（安全校验未通过），请刷新后再打印"}, status=400)
+    try:
+        pdf = applications.signing_form(data=data)
+    except FormError as exc:
+        return _form_page(request, session, values, exc.fields | {"form": "申请表填写完整后才能打印待签字的申请表"},
+                          status=422)
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="application-form-unsigned.pdf"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
 
 
 @router.post("/applications/precheck")
@@ -79,6 +135,8 @@ def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
     and the values as typed (to show them again with the errors)."""
     values: dict[str, Any] = {}
     for key in form.keys():
+        if key.startswith("materials."):          # scans: uploads(), not typed values
+            continue
         items = form.getlist(key)
         values[key] = [str(v) for v in items] if key.endswith(".towns") else str(items[-1])
     a = {k.split(".", 1)[1]: v.strip() for k, v in values.items()
@@ -106,7 +164,7 @@ def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
         chosen[spec.key] = request
     data = {"idempotency_key": str(values.get("idempotency_key") or "") or None, "applicant": applicant,
             "consent": values.get("consent") == "true", "staff": {"name": user.name, "station": user.station},
-            "matters": chosen}
+            "matters": chosen, "materials": {}}        # the staff page takes its scans in this system
     if data["idempotency_key"] is None:
         del data["idempotency_key"]
     return data, values
@@ -154,6 +212,28 @@ def resume(no: str, user: CurrentUser):
     except NotFound:
         raise _not_found(no[:40]) from None
     return RedirectResponse(f"/applications/{done['application_no']}", status_code=303)
+
+
+@router.post("/applications/{no}/materials", response_class=HTMLResponse)
+async def add_materials(request: Request, no: str, user: CurrentUser, session: SessionDep):
+    """补正 at the window: scans of one material added to the application; a matter whose
+    materials are now complete proceeds at once (the page follows it)."""
+    form = await request.form(max_files=MAX_UPLOADS)
+    if not csrf_ok(request, form):
+        raise HTTPException(400, "页面已过期（安全校验未通过），请刷新后重新选择文件")
+    item = str(form.get("item") or "")[:40]
+    files = (await uploads(form)).get("file", [])
+    try:
+        if not files:
+            raise FormError({f"materials.{item or 'file'}": "请选择要补正的扫描件（PDF、JPEG 或 PNG）"})
+        materials.add(application_no=no[:40], item=item, files=files, by=f"web:{user.username}", wait=False,
+                      background=True)
+    except NotFound:
+        raise _not_found(no[:40]) from None
+    except FormError as exc:
+        ctx = _case(queries.case_context, session, no)
+        return page(request, "case.html", ctx | {"material_errors": exc.fields}, status=422)
+    return RedirectResponse(f"/applications/{no[:40]}#materials", status_code=303)
 
 
 @router.get("/applications/{no}/print", response_class=HTMLResponse)

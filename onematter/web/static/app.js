@@ -14,16 +14,25 @@
   if (form) {
     var hasErrors = document.querySelector("[data-error-for]") !== null;
     var toggle = function () {
+      var ticked = ["all"];
       form.querySelectorAll("input[data-matter]").forEach(function (box) {
         var fields = form.querySelector('[data-fields-for="' + box.dataset.matter + '"]');
         if (fields) fields.hidden = !box.checked;
+        if (box.checked) ticked.push(box.dataset.matter);
+      });
+      // the checklist follows the ticked matters: a material no chosen matter needs is hidden,
+      // and its files are not sent
+      form.querySelectorAll("[data-material]").forEach(function (row) {
+        var needed = row.dataset.neededBy.split(" ").some(function (k) { return ticked.indexOf(k) >= 0; });
+        row.hidden = !needed;
+        row.querySelectorAll("input[type=file]").forEach(function (input) { input.disabled = !needed; });
       });
     };
     // what was typed survives an expired session or a reload (this tab only; cleared once accepted)
     var save = function () {
       var data = {};
       new FormData(form).forEach(function (v, k) {
-        if (k === "csrf_token") return;
+        if (k === "csrf_token" || typeof v !== "string") return;     // scans stay out of storage
         (data[k] = data[k] || []).push(v);
       });
       sessionStorage.setItem(DRAFT, JSON.stringify(data));
@@ -31,6 +40,7 @@
     var fill = function (data) {
       Object.keys(data).forEach(function (k) {
         form.querySelectorAll('[name="' + k + '"]').forEach(function (el) {
+          if (el.type === "file") return;
           if (el.type === "checkbox" || el.type === "radio") el.checked = data[k].indexOf(el.value) >= 0;
           else if (el.type !== "hidden" || k === "idempotency_key") el.value = data[k][0];
         });
@@ -81,8 +91,9 @@
     toggle();
     form.addEventListener("change", function () { toggle(); save(); });
     form.addEventListener("input", save);
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (e) {
       save();
+      if (e.submitter && e.submitter.id === "print-form") return;     // 待签字: a new tab, the form stays
       var button = document.getElementById("submit-intake");
       button.disabled = true;
       button.textContent = "正在提交…";
@@ -92,7 +103,7 @@
     var timer = null;
     var precheck = function () {
       var body = new URLSearchParams();
-      new FormData(form).forEach(function (v, k) { if (k !== "csrf_token") body.append(k, v); });
+      new FormData(form).forEach(function (v, k) { if (k !== "csrf_token" && typeof v === "string") body.append(k, v); });
       fetch("/applications/precheck", {method: "POST", credentials: "same-origin",
         headers: {"X-CSRF-Token": csrf()}, body: body})
         .then(function (r) { return r.ok ? r.json() : null; })
@@ -188,8 +199,23 @@
         var cell = row.querySelector(".status");
         cell.textContent = m.label;
         cell.dataset.status = m.status;
-        row.querySelector(".reason").textContent = m.reason;
+        var reason = row.querySelector(".reason");
+        reason.textContent = "";
+        var facts = document.createElement("ul");
+        facts.className = "facts";
+        (m.facts || []).forEach(function (line) {
+          var li = document.createElement("li"); li.textContent = line; facts.appendChild(li);
+        });
+        reason.appendChild(facts);
+        reason.appendChild(document.createTextNode(m.reason));
+        if (m.decided) {
+          reason.appendChild(document.createElement("br"));
+          var small = document.createElement("small"); small.textContent = "审核：" + m.decided; reason.appendChild(small);
+        }
         row.querySelector(".left").textContent = m.open ? (m.overdue ? "已超期" : m.left) : "—";
+        var d = m.deadline;
+        row.querySelector(".deadline").textContent = m.deadline_starts ||
+          (d.slice(0, 4) + "年" + parseInt(d.slice(5, 7), 10) + "月" + parseInt(d.slice(8, 10), 10) + "日");
       });
       var list = document.getElementById("documents");
       list.innerHTML = "";
