@@ -109,12 +109,11 @@ def main() -> None:
         for label, materials, id_number in (("without materials", False, "330482198808083152"),
                                             ("with the five scans, the form printed first", True, "330482199001014513")):
             page = browser.new_context(locale="zh-CN").new_page()
-            page.goto(f"{web}/login")
+            page.goto(f"{web}/applications/new")                  # → the login page first
             page.fill("#username", "bench")
             page.fill("#password", PASSWORD)
             page.click("button[type=submit]")
-            page.wait_for_url("**/")
-            page.goto(f"{web}/applications/new")
+            page.wait_for_url("**/applications/new")
             clerk = Clerk(page)
             application(clerk, id_number, materials=materials)
             rows.append((label, clerk.keys, clerk.clicks))

@@ -168,6 +168,17 @@ def test_scans_at_the_window_and_the_correction(web, session, monkeypatch):
         page.click("#submit-intake")
         page.wait_for_selector("#application-no")
         no = page.inner_text("#application-no")
+        # Back, and submit again what the page shows: the same application, not a second one
+        page.go_back()
+        page.wait_for_selector("#submitted-notice")
+        assert no in page.inner_text("#submitted-notice")
+        assert page.input_value('[name="applicant.id_number"]') == "330482198808083152"
+        page.click("#submit-intake")
+        page.wait_for_selector("#application-no")
+        assert page.inner_text("#application-no") == no
+        session.rollback()
+        assert len(session.exec(select(Application)).all()) == 1
+        page.goto(f"{web}/applications/{no}")
         page.wait_for_selector("#correction")
         assert "社会保险缴费记录" in page.inner_text("#correction")
         # each decided matter's facts, without opening a PDF

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from onematter.case.lifecycle import NotFound, get_application
-from onematter.case.models import Application
+from onematter.case.models import Application, Person
 from onematter.casework.applications import submit_application
 from onematter.casework.dossier import kind
 from onematter.case.forms import FormError
@@ -91,6 +91,18 @@ def application(session: Session, *, application_no: str | uuid.UUID) -> dict:
         view["message"] = (f"办理未完成：应出具的文书缺少 {len(missing)} 份。"
                            f"请运行 onematter resume {view['application_no']} 继续办理并补出文书。")
     return view
+
+
+def made_by_key(*, key: str | None, id_number: str) -> str | None:
+    """The number of the application this form's key already made for this person (a resubmit:
+    Back, a second tab), or None."""
+    if not key:
+        return None
+    with session_scope(readonly=True) as session:
+        app = session.exec(select(Application).where(Application.idempotency_key == key)).first()
+        if app is None or session.get(Person, app.person_id).id_number != id_number:
+            return None
+        return app.application_no
 
 
 def by_key(session: Session, key: str) -> str:

@@ -41,6 +41,10 @@ async def submit(request: Request, user: CurrentUser, session: SessionDep):
                           {"form": "页面已过期（安全校验未通过）。已填写的内容都在，请核对后重新提交。"}, status=400)
     try:
         intake, checked = _checked(data, files)
+        if (made := applications.made_by_key(key=intake.idempotency_key, id_number=intake.applicant.id_number)):
+            # this draft, sent again (Back, a double click): its application, taken up if it stopped
+            applications.resume(application_no=made, wait=False, background=True)
+            return RedirectResponse(f"/applications/{made}", status_code=303)
         if form.get("confirm_again") != "1" and (earlier := queries.done_today(
                 session, id_number=intake.applicant.id_number, matter_keys=list(data["matters"]))):
             return _form_page(request, session, values, {}, status=409, done_today=earlier)

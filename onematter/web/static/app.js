@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var DRAFT = "onematter-draft";
+  var SENT = "onematter-sent";        // the form as accepted: {no, data}, for Back
 
   function csrf() {
     var input = document.querySelector('input[name="csrf_token"]');
@@ -72,6 +73,7 @@
       clear.textContent = "清空";
       clear.addEventListener("click", function () {
         sessionStorage.removeItem(DRAFT);
+        sessionStorage.removeItem(SENT);
         form.reset();
         toggle();
         box.remove();
@@ -80,6 +82,29 @@
       form.parentNode.insertBefore(box, form);
     };
     var restore = function () {
+      // Back from the application this form made: the form as it was sent, its key with it, so
+      // submitting again opens the same application
+      var sent = sessionStorage.getItem(SENT);
+      var nav0 = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+      if (sent && !hasErrors && nav0.type === "back_forward") {
+        var was = JSON.parse(sent);
+        fill(was.data);
+        var box = document.createElement("div");
+        box.className = "alert draft";
+        box.id = "submitted-notice";
+        box.setAttribute("role", "status");
+        var text = document.createElement("span");
+        text.textContent = "本表已提交，申请编号 ";
+        var link = document.createElement("a");
+        link.href = "/applications/" + was.no;
+        link.textContent = was.no;
+        box.appendChild(text);
+        box.appendChild(link);
+        box.appendChild(document.createTextNode("。再次提交仍是同一申请；接待下一位申请人请点“新建联办申请”。"));
+        form.parentNode.insertBefore(box, form);
+        return;
+      }
+      sessionStorage.removeItem(SENT);
       var raw = sessionStorage.getItem(DRAFT);
       if (!raw || hasErrors || document.getElementById("refusal-warning") || document.getElementById("done-today")) return;
       var data = JSON.parse(raw);
@@ -189,7 +214,9 @@
   // ---- an application: its matters settle while the veteran waits
   var box = document.getElementById("case");
   if (box) {
-    sessionStorage.removeItem(DRAFT);            // the form was accepted
+    var accepted = sessionStorage.getItem(DRAFT);      // the form was accepted: kept for Back only
+    if (accepted) sessionStorage.setItem(SENT, JSON.stringify({no: box.dataset.no, data: JSON.parse(accepted)}));
+    sessionStorage.removeItem(DRAFT);
     var no = box.dataset.no;
     var render = function (p) {
       document.getElementById("app-status").textContent = p.status_label;
