@@ -65,6 +65,7 @@ bench: venv
 	$(BIN)/python bench/concurrent_apply.py --processes 20
 	$(BIN)/python bench/waiting.py
 	$(BIN)/python bench/materials.py
+	$(BIN)/python bench/keystrokes.py
 
 clean:
 	rm -rf $(VENV) .data .lint

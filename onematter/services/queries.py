@@ -118,7 +118,9 @@ def case_context(session: Session, *, application_no: str) -> dict:
         left = working_days_between(day, deadline, policy) if is_open and not waiting_materials else None
         d = decisions.get(m["matter"])
         rows.append({"matter": m["matter"], "title": spec.title, "status": m["status"],
-                     "label": spec.label(m["status"]), "reason": m["reason"] or "",
+                     "label": spec.label(m["status"]),
+                     "reason": (f"缺{'、'.join(names[k] for k in m['missing_materials'])}，"
+                                f"请于 {m['details'].get('materials_due', '')} 前补正") if waiting_materials else m["reason"] or "",
                      "deadline": m["deadline"], "left": left, "open": is_open and not waiting_materials,
                      "overdue": is_open and not waiting_materials and deadline < day,
                      "deadline_starts": "材料补齐之日起算" if waiting_materials else "",
