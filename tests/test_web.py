@@ -217,22 +217,25 @@ def test_user_commands(env, db):
         p = subprocess.run([sys.executable, "-m", "onematter.cli", "user", *args], input=stdin, capture_output=True,
                            text=True, cwd=REPO, env=_env(env, db))
         return p.returncode, p.stdout
-    code, out = run("add", "zhaoyi", "--name", "赵一", "--role", "window", "--station", "乍浦镇服务站",
+    code, out = run("add", "zhaoyi", "--name", "赵一", "--role", "window", "--station", "乍浦镇退役军人服务站",
                     "--password-stdin", "--json", stdin="long-enough-1\n")
-    assert code == 0 and json.loads(out) == {"username": "zhaoyi", "name": "赵一", "role": "window", "station": "乍浦镇服务站"}
-    code, out = run("add", "zhaoyi", "--name", "赵一", "--role", "window", "--station", "乍浦镇服务站",
+    assert code == 0 and json.loads(out) == {"username": "zhaoyi", "name": "赵一", "role": "window", "station": "乍浦镇退役军人服务站"}
+    code, out = run("add", "zhaoyi", "--name", "赵一", "--role", "window", "--station", "乍浦镇退役军人服务站",
                     "--password-stdin", "--json", stdin="long-enough-1\n")
     assert code == 2 and json.loads(out)["fields"]["username"] == "用户名 zhaoyi 已存在"
-    code, out = run("add", "qianer", "--name", "钱二", "--role", "boss", "--station", "x", "--password-stdin", "--json",
+    code, out = run("add", "qianer", "--name", "钱二", "--role", "boss", "--station", "乍浦镇退役军人服务站", "--password-stdin", "--json",
                     stdin="long-enough-1\n")
     assert code == 2 and "role" in json.loads(out)["fields"]
     code, out = run("add", "qianer", "--name", "钱二", "--role", "window", "--station", "x", "--password-stdin",
-                    "--json", stdin="short\n")
+                    "--json", stdin="long-enough-1\n")
+    assert code == 2 and json.loads(out)["fields"]["station"].startswith("不认识的网点“x”；可选：平湖市退役军人服务中心")
+    code, out = run("add", "qianer", "--name", "钱二", "--role", "window", "--station", "乍浦镇退役军人服务站",
+                    "--password-stdin", "--json", stdin="short\n")
     assert code == 2 and "密码至少" in json.loads(out)["fields"]["password"]
     code, out = run("disable", "zhaoyi", "--json")
     assert code == 0 and json.loads(out) == {"username": "zhaoyi", "active": False}
     code, out = run("list", "--json")
-    assert json.loads(out) == [{"username": "zhaoyi", "name": "赵一", "role": "window", "station": "乍浦镇服务站",
+    assert json.loads(out) == [{"username": "zhaoyi", "name": "赵一", "role": "window", "station": "乍浦镇退役军人服务站",
                                 "active": False}]
 
 

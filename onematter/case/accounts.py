@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from sqlmodel import Session, select
 
+from onematter.policy import load_policy
+
 from onematter.case.forms import clean_text
 from onematter.case.models import StaffUser
 from onematter.config.settings import local, now
@@ -51,6 +53,9 @@ def add_user(session: Session, *, username: str, name: str, role: str, station: 
         raise AccountError("name", "姓名须为1～30个字符")
     if not 1 <= len(station) <= 60:
         raise AccountError("station", "网点须为1～60个字符")
+    known = load_policy().stations
+    if known and station not in known:
+        raise AccountError("station", f"不认识的网点“{station[:30]}”；可选：{'、'.join(known)}")
     if role not in ROLES:
         raise AccountError("role", "角色须为 window（窗口人员）或 supervisor（审核人员）")
     if len(password or "") < MIN_PASSWORD:

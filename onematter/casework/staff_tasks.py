@@ -16,7 +16,7 @@ from onematter.config.settings import now
 from onematter.followups.tasks import VISIT_RESULTS, TaskRefused
 from onematter.matters.spec import TaskKind
 
-__all__ = ["RESULTS", "TaskRefused", "complete_task", "task_kinds"]
+__all__ = ["RESULTS", "TaskRefused", "complete_task", "find_task", "task_kinds"]
 
 CORE_KINDS = (TaskKind("visit", VISIT_RESULTS),)
 
@@ -41,6 +41,11 @@ def _find(session: Session, task_id: str) -> StaffTask | None:
     matches = [t for t in session.exec(select(StaffTask).where(StaffTask.id.is_not(None))).all()
                if t.id.hex.startswith(task_id.lower())]
     return matches[0] if len(matches) == 1 else None
+
+
+def find_task(session: Session, task_id: str) -> StaffTask | None:
+    """A task by its id or the 8-character prefix `tasks` prints."""
+    return _find(session, task_id)
 
 
 def complete_task(session: Session, task_id: str, *, result: str, by: str, note: str = "",

@@ -73,6 +73,7 @@ class Policy(BaseModel):
     issued: dt.date
     application_no_prefix: str
     towns: list[str]
+    stations: list[str] = Field(default_factory=list)   # empty: any station name (older policy files)
     deadlines_working_days: dict[str, int]
     job_push_limit: int
     citations: dict[str, str]

@@ -12,6 +12,7 @@ from onematter.case.lifecycle import get_application
 from onematter.casework import materials as casework_materials
 from onematter.config.db import session_scope
 from onematter.services import applications
+from onematter.services.scope import EVERYONE, Viewer, visible_application
 from onematter.policy import load_policy
 
 
@@ -29,12 +30,14 @@ def needed_by_text(needed_by: list[str]) -> str:
 
 
 def add(*, application_no: str, item: str, files: list[tuple[str, bytes]], by: str, wait: bool = True,
-        background: bool = False) -> dict:
+        background: bool = False, viewer: Viewer = EVERYONE) -> dict:
     """补正 at the window or later: scans added to an application's material (checked as at intake:
     FormError naming `materials.<item>`, nothing stored; NotFound). A matter whose materials are
     now complete is accepted today and proceeds at once (handed over, waited for unless
     `background`). Returns the application number, how many files were new, the matters that
     moved on, and the application as `show` prints it."""
+    with session_scope(readonly=True) as session:
+        visible_application(session, application_no, viewer)          # NotFound before any file is read
     checked = casework_materials.check({item: files})
     with session_scope() as session:
         app = get_application(session, application_no)
@@ -50,9 +53,11 @@ def add(*, application_no: str, item: str, files: list[tuple[str, bytes]], by: s
             "materials": view["materials"], "application": view}
 
 
-def scan_file(session: Session, *, application_no: str, sha256: str) -> tuple[Path, str, str] | None:
-    """A stored scan of the application (path, media type, file name as presented), or None."""
-    app = get_application(session, application_no)
+def scan_file(session: Session, *, application_no: str, sha256: str,
+              viewer: Viewer = EVERYONE) -> tuple[Path, str, str] | None:
+    """A stored scan of an application this viewer may see (path, media type, file name as
+    presented), or None. Raises NotFound."""
+    app = visible_application(session, application_no, viewer)
     row = next((f for f in casework_materials.files_of(session, app.id) if f.sha256 == sha256), None)
     if row is None:
         return None

@@ -16,7 +16,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from onematter import matters
-from onematter.case.lifecycle import get_application
+from onematter.case.lifecycle import NotFound
 from onematter.case.models import (
     Application, Decision, Document, Event, MatterCase, Person, StaffTask, StaffUser,
 )
@@ -33,6 +33,7 @@ from onematter.policy import load_policy
 from onematter.rules import EDUCATION_LEVELS
 from onematter.rules.identity import mask_id
 from onematter.rules.workdays import working_days_between
+from onematter.services.scope import EVERYONE, Viewer, visible_application
 
 LIST_LIMIT = 100
 CATEGORIES = ["义务兵", "军士", "军官"]
@@ -88,13 +89,13 @@ def person_lookup(session: Session, *, id_number: str) -> dict:
 # ------------------------------------------------------------------ one application
 
 
-def case_context(session: Session, *, application_no: str) -> dict:
+def case_context(session: Session, *, application_no: str, viewer: Viewer = EVERYONE) -> dict:
     """The case page: the application, the person (masked), each matter with its deadline and
     working days left, the documents and the packet, the timeline, whether the work stopped and
     why, the Prefect run. Raises NotFound."""
     policy = load_policy()
     day = today()
-    app_row = get_application(session, application_no)
+    app_row = visible_application(session, application_no, viewer)
     view = application_view(session, app_row)
     person = session.get(Person, app_row.person_id)
     cases = {c.matter: c for c in matter_cases(session, app_row.id)}
@@ -162,10 +163,10 @@ def _materials(application_no: str, shown: list[dict]) -> list[dict]:
                              "image": f["media_type"].startswith("image/")} for f in m["files"]]} for m in shown]
 
 
-def case_progress(session: Session, *, application_no: str) -> dict:
+def case_progress(session: Session, *, application_no: str, viewer: Viewer = EVERYONE) -> dict:
     """The case page's live part (polled as JSON): status, matters, documents, packet, timeline.
     Raises NotFound."""
-    ctx = case_context(session, application_no=application_no)
+    ctx = case_context(session, application_no=application_no, viewer=viewer)
     return {"status": ctx["app"]["status"], "status_label": ctx["app"]["status_label"]} | \
         {k: ctx[k] for k in PROGRESS_KEYS}
 
@@ -196,8 +197,13 @@ def _run_url(run_id: str) -> str:
     return f"{base.rstrip('/')}/runs/flow-run/{run_id}" if base else ""
 
 
-def document_file(*, application_no: str, filename: str) -> Path | None:
-    """An issued PDF under the documents folder (reads no database), or None: nothing outside it."""
+def document_file(session: Session, *, application_no: str, filename: str, viewer: Viewer = EVERYONE) -> Path | None:
+    """An issued PDF of an application this viewer may see, under the documents folder, or None:
+    nothing outside it."""
+    try:
+        visible_application(session, application_no, viewer)
+    except NotFound:
+        return None
     root = get_settings().documents_dir.resolve()
     path = (root / application_no / filename).resolve()
     return path if root in path.parents and path.is_file() else None
@@ -207,14 +213,15 @@ def document_file(*, application_no: str, filename: str) -> Path | None:
 
 
 def list_context(session: Session, *, status: str = "", matter: str = "", town: str = "", station: str = "",
-                 overdue: str = "", date_from: str = "", date_to: str = "", q: str = "") -> dict:
+                 overdue: str = "", date_from: str = "", date_to: str = "", q: str = "",
+                 viewer: Viewer = EVERYONE) -> dict:
     """Finding cases: the newest first (at most LIST_LIMIT), by status, matter, town, station,
     overdue, date range; `q` is a whole ID number (a card reader's), a mobile number, the last four
     of an ID number, an application number's start or
     part of a name. With the filters as applied and the lists they choose from."""
     f = {"status": status, "matter": matter, "town": town, "station": station, "overdue": overdue,
          "date_from": date_from, "date_to": date_to, "q": q.strip()[:40]}
-    query = select(Application, Person).join(Person, Person.id == Application.person_id)
+    query = viewer.where(select(Application, Person).join(Person, Person.id == Application.person_id))
     if f["status"] in APPLICATION_STATUS_LABELS:
         query = query.where(Application.status == f["status"])
     if f["matter"] in matters.keys():
@@ -246,7 +253,7 @@ def list_context(session: Session, *, status: str = "", matter: str = "", town: 
         else:
             query = query.where(Person.name.contains(q))
     rows = session.exec(query.order_by(Application.application_no.desc()).limit(LIST_LIMIT + 1)).all()
-    stations = sorted({st for st in session.exec(select(Application.station).distinct()).all()})
+    stations = sorted({st for st in session.exec(viewer.where(select(Application.station).distinct())).all()})
     items = []
     for app_row, person in rows[:LIST_LIMIT]:
         titles = [matters.spec(c.matter).short for c in session.exec(
@@ -261,9 +268,11 @@ def list_context(session: Session, *, status: str = "", matter: str = "", town: 
             "matter_titles": {s.key: s.title for s in matters.all_specs()}}
 
 
-def tasks_context(session: Session, *, station: str) -> dict:
+def tasks_context(session: Session, *, station: str, viewer: Viewer = EVERYONE) -> dict:
     """The open staff tasks of a station (`全部`: every station), soonest due first."""
     query = select(StaffTask).where(StaffTask.status == "open").order_by(StaffTask.due_on)
+    if not viewer.sees_all:                       # a window clerk: their own station's, whatever was asked
+        station = viewer.station
     if station != "全部":
         query = query.where(StaffTask.station == station)
     items = []
@@ -272,7 +281,7 @@ def tasks_context(session: Session, *, station: str) -> dict:
         items.append({"id": str(t.id), "kind": t.kind, "title": t.title, "due": t.due_on.isoformat(),
                       "overdue": t.due_on < today(), "escalated": t.escalated_at is not None,
                       "no": app_row.application_no if app_row else "", "results": RESULTS.get(t.kind, {})})
-    stations = sorted(set(session.exec(select(StaffTask.station).distinct()).all()))
+    stations = sorted(set(session.exec(viewer.where(select(StaffTask.station).distinct(), StaffTask.station)).all()))
     return {"tasks": items, "station": station, "stations": stations}
 
 

@@ -17,6 +17,7 @@ from onematter.case.models import StaffUser
 from onematter.casework.intake import parse_intake
 from onematter.documents import scans
 from onematter.services import applications, materials, queries
+from onematter.services.scope import Viewer
 from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csrf_ok, page
 
 router = APIRouter()
@@ -191,26 +192,28 @@ def _not_found(no: str) -> HTTPException:
     return HTTPException(404, f"找不到联办申请 {no}")
 
 
-def _case(query, session, no: str) -> dict:
-    """One application's page or progress (`no` cut to 40 characters); 404 when there is none."""
+def _case(query, session, no: str, user: StaffUser) -> dict:
+    """One application's page or progress (`no` cut to 40 characters), as this user may see it;
+    404 when there is none or it is another station's."""
     try:
-        return query(session, application_no=no[:40])
+        return query(session, application_no=no[:40], viewer=Viewer.of(user))
     except NotFound:
         raise _not_found(no[:40]) from None
 
 
 @router.get("/applications/{no}", response_class=HTMLResponse)
 def case_page(request: Request, no: str, user: CurrentUser, session: SessionDep):
-    return page(request, "case.html", _case(queries.case_context, session, no))
+    return page(request, "case.html", _case(queries.case_context, session, no, user))
 
 
 @router.get("/applications/{no}/progress")
 def progress(no: str, user: CurrentUser, session: SessionDep):
-    return _case(queries.case_progress, session, no)
+    return _case(queries.case_progress, session, no, user)
 
 
 @router.post("/applications/{no}/resume", dependencies=[CsrfChecked])
-def resume(no: str, user: CurrentUser):
+def resume(no: str, user: CurrentUser, session: SessionDep):
+    _case(queries.case_progress, session, no, user)              # 404: not this user's to see
     try:
         done = applications.resume(application_no=no[:40], wait=False, background=True, force=True)
     except NotFound:
@@ -231,18 +234,18 @@ async def add_materials(request: Request, no: str, user: CurrentUser, session: S
         if not files:
             raise FormError({f"materials.{item or 'file'}": "请选择要补正的扫描件（PDF、JPEG 或 PNG）"})
         materials.add(application_no=no[:40], item=item, files=files, by=f"web:{user.username}", wait=False,
-                      background=True)
+                      background=True, viewer=Viewer.of(user))
     except NotFound:
         raise _not_found(no[:40]) from None
     except FormError as exc:
-        ctx = _case(queries.case_context, session, no)
+        ctx = _case(queries.case_context, session, no, user)
         return page(request, "case.html", ctx | {"material_errors": exc.fields}, status=422)
     return RedirectResponse(f"/applications/{no[:40]}#materials", status_code=303)
 
 
 @router.get("/applications/{no}/print", response_class=HTMLResponse)
 def print_packet(request: Request, no: str, user: CurrentUser, session: SessionDep):
-    ctx = _case(queries.case_context, session, no)
+    ctx = _case(queries.case_context, session, no, user)
     if not ctx["packet"]:
         raise HTTPException(404, "文书清单尚未出具，请稍候")
     return page(request, "print.html", {"packet": ctx["packet"], "no": ctx["app"]["no"]})
@@ -257,4 +260,4 @@ def list_page(request: Request, user: CurrentUser, session: SessionDep, status: 
               q: str = ""):
     return page(request, "list.html", queries.list_context(
         session, status=status, matter=matter, town=town, station=station, overdue=overdue, date_from=date_from,
-        date_to=date_to, q=q))
+        date_to=date_to, q=q, viewer=Viewer.of(user)))

@@ -10,6 +10,7 @@ from fastapi.responses import FileResponse
 
 from onematter.case.lifecycle import NotFound
 from onematter.services import materials, queries
+from onematter.services.scope import Viewer
 from onematter.web.deps import CurrentUser, SessionDep
 
 router = APIRouter()
@@ -17,10 +18,10 @@ SAFE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}$")
 
 
 @router.get("/documents/{application_no}/{filename}")
-def document(application_no: str, filename: str, user: CurrentUser, download: int = 0):
+def document(application_no: str, filename: str, user: CurrentUser, session: SessionDep, download: int = 0):
     if not SAFE.match(application_no) or not SAFE.match(filename) or not filename.endswith(".pdf"):
         raise HTTPException(404, "文书不存在")
-    path = queries.document_file(application_no=application_no, filename=filename)
+    path = queries.document_file(session, application_no=application_no, filename=filename, viewer=Viewer.of(user))
     if path is None:
         raise HTTPException(404, "文书不存在")
     return FileResponse(path, media_type="application/pdf",
@@ -37,7 +38,7 @@ def scan(application_no: str, sha256: str, user: CurrentUser, session: SessionDe
     if not SAFE.match(application_no) or not SHA.match(sha256):
         raise HTTPException(404, "材料不存在")
     try:
-        found = materials.scan_file(session, application_no=application_no, sha256=sha256)
+        found = materials.scan_file(session, application_no=application_no, sha256=sha256, viewer=Viewer.of(user))
     except NotFound:
         found = None
     if found is None:

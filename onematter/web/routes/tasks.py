@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from onematter.casework.staff_tasks import TaskRefused
 from onematter.services import queries, staff_tasks
+from onematter.services.scope import Viewer
 from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, page
 
 router = APIRouter()
@@ -14,7 +15,8 @@ router = APIRouter()
 
 @router.get("/tasks", response_class=HTMLResponse)
 def tasks_page(request: Request, user: CurrentUser, session: SessionDep, station: str = "", error: str = ""):
-    return page(request, "tasks.html", queries.tasks_context(session, station=station or user.station)
+    return page(request, "tasks.html", queries.tasks_context(session, station=station or user.station,
+                                                             viewer=Viewer.of(user))
                 | {"error": error[:200]})
 
 
@@ -24,8 +26,9 @@ async def task_done(request: Request, task_id: str, user: CurrentUser, session: 
     try:
         staff_tasks.complete(task_id=task_id[:40], result=str(form.get("result") or ""), by=user.name,
                           note=str(form.get("note") or "")[:200], ended=str(form.get("ended") or "") or None,
-                          actor=f"web:{user.username}")
+                          actor=f"web:{user.username}", viewer=Viewer.of(user))
     except TaskRefused as exc:
-        return page(request, "tasks.html", queries.tasks_context(session, station=user.station) | {"error": str(exc)},
+        return page(request, "tasks.html", queries.tasks_context(session, station=user.station, viewer=Viewer.of(user))
+                    | {"error": str(exc)},
                     status=409)
     return RedirectResponse("/tasks", status_code=303)
