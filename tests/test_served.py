@@ -372,8 +372,10 @@ def _staff_page_in_a_browser(stack, session) -> None:
         boss = browser.new_context(locale="zh-CN").new_page()
         sign_in(boss, f"{web}/decisions", "lik")
         section = boss.locator(f'section.decision[data-no="{no}"]')
+        section.locator('button[value="claim"]').click()                # 认领 first, then decide
+        boss.wait_for_selector(f'section.decision[data-no="{no}"][data-assignee="李科长"]')
         section.locator('input[value="approve"]').check()
-        section.locator("button[type=submit]").click()
+        section.locator("form.decide button[type=submit]").click()
         boss.wait_for_url(f"**/applications/{no}")
         boss.wait_for_function("document.getElementById('app-status').textContent === '已办结'", timeout=120_000)
         _wait(lambda: _runs(api, form_name)[0]["state"]["type"] == "CANCELLED", 60)

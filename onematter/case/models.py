@@ -92,6 +92,9 @@ class MatterCase(SQLModel, table=True):
     application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
     matter: str = Field(max_length=24)
     status: str = Field(default="pending", max_length=24)
+    # 认领 (domain.md §1.2): the supervisor who holds its decision, by name, and since when
+    assignee: str | None = Field(default=None, max_length=30)
+    assigned_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     reason_code: str | None = Field(default=None, max_length=48)
     reason: str | None = None
     rule: str | None = None

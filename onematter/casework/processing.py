@@ -17,7 +17,7 @@ from onematter.casework import materials
 from onematter.casework.applications import matter_cases, settle_application, transition
 from onematter.case.forms import clean_text
 from onematter.matters.spec import MatterSpec
-from onematter.case.models import Application, Decision, MatterCase, Person
+from onematter.case.models import Application, Decision, Event, MatterCase, Person
 from onematter.policy import load_policy
 from onematter.rules import Outcome
 from onematter.config.settings import local, now
@@ -81,14 +81,23 @@ def deciding_matter(session: Session, app: Application, matter: str | None) -> M
     return (waiting or candidates)[0]
 
 
+def decision_case(session: Session, app: Application, spec: MatterSpec) -> MatterCase | None:
+    """The application's case of a matter a supervisor decides (locked), or None."""
+    return _case(session, app, spec)
+
+
 def _case(session: Session, app: Application, spec: MatterSpec) -> MatterCase | None:
     return session.exec(select(MatterCase).where(MatterCase.application_id == app.id,
                                                  MatterCase.matter == spec.key).with_for_update()).first()
 
 
 def record_decision(session: Session, application_no: str, *, matter: str | None = None, approve: bool,
-                    by: str, comment: str | None, source: str, flow_run_id: str | None = None) -> Application:
-    """Record a supervisor's decision on one matter of an application. The first decision wins."""
+                    by: str, comment: str | None, source: str, flow_run_id: str | None = None,
+                    claimed_first: bool = False) -> Application:
+    """Record a supervisor's decision on one matter of an application. The first decision wins.
+    Only the claimant decides a claimed matter (认领); an unclaimed one is claimed by the decider
+    as they decide (the CLI, the Prefect form) unless `claimed_first` (the staff page: claim, then
+    decide)."""
     by = (by or "").strip()
     if not by:
         raise DecisionRefused("请填写审核人姓名")
@@ -115,6 +124,15 @@ def record_decision(session: Session, application_no: str, *, matter: str | None
                               f"材料补正齐全后才能审核（onematter materials add 或工作台“补正材料”）")
     if case.status != spec.decision.waiting:
         raise DecisionRefused(f"{spec.title}当前状态为“{spec.label(case.status)}”，不在待审核状态")
+    if case.assignee and case.assignee != by:
+        raise DecisionRefused(f"{spec.title}已由 {case.assignee} 认领，只有认领人可以审核（请其释放或转交后再审核）")
+    if not case.assignee:
+        if claimed_first:
+            raise DecisionRefused(f"请先认领{spec.title}，再审核")
+        case.assignee, case.assigned_at = by, now()
+        session.add(Event(application_id=case.application_id, entity=f"matter:{case.matter}", entity_id=case.id,
+                          from_status=case.status, to_status=case.status, actor=f"{source}:{by}",
+                          note=f"认领：{by}（审核时）"))
     session.add(Decision(matter_case_id=case.id, approved=approve, decided_by=by, comment=comment, source=source))
     if approve:
         case.reason_code = case.reason = None

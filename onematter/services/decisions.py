@@ -10,7 +10,8 @@ from onematter.case.lifecycle import get_application
 from onematter.casework.processing import DECISION_SOURCES, deciding_matter, record_decision
 from onematter.config.db import session_scope
 from onematter.config.embedded import served
-from onematter.services import handover
+from onematter.casework import claims
+from onematter.services import handover, queries
 
 def decide(*, application_no: str, matter: str | None, approve: bool, by: str, comment: str | None,
            source: str, background: bool = False) -> dict:
@@ -30,3 +31,23 @@ def decide(*, application_no: str, matter: str | None, approve: bool, by: str, c
             void()
     handover.issue_documents(application_id=application_id, application_no=application_no, background=background)
     return {"application_id": application_id, "application_no": application_no, "matter": matter}
+
+
+def claim(*, application_no: str, matter: str, by: str, actor: str) -> None:
+    """认领 a decision (ClaimRefused, NotFound)."""
+    with session_scope() as session:
+        claims.claim(session, application_no, matter, by=by, actor=actor)
+
+
+def release(*, application_no: str, matter: str, by: str, actor: str) -> None:
+    """Give a claimed decision back to the queue (its claimant only)."""
+    with session_scope() as session:
+        claims.release(session, application_no, matter, by=by, actor=actor)
+
+
+def reassign(*, application_no: str, matter: str, by: str, to: str, note: str, actor: str) -> None:
+    """Hand a decision to another supervisor, with a note: to an active supervisor only."""
+    with session_scope() as session:
+        if to not in queries.supervisors(session):
+            raise claims.ClaimRefused(f"没有名为“{to[:30]}”的审核人员")
+        claims.reassign(session, application_no, matter, by=by, to=to, note=note, actor=actor)

@@ -253,6 +253,7 @@ def list_context(session: Session, *, status: str = "", matter: str = "", town: 
         else:
             query = query.where(Person.name.contains(q))
     rows = session.exec(query.order_by(Application.application_no.desc()).limit(LIST_LIMIT + 1)).all()
+    policy = load_policy()
     stations = sorted({st for st in session.exec(viewer.where(select(Application.station).distinct())).all()})
     items = []
     for app_row, person in rows[:LIST_LIMIT]:
@@ -262,9 +263,11 @@ def list_context(session: Session, *, status: str = "", matter: str = "", town: 
                       "date": app_row.application_date.isoformat(), "deadline": app_row.deadline.isoformat(),
                       "status": APPLICATION_STATUS_LABELS.get(app_row.status, app_row.status),
                       "overdue": app_row.deadline < today() and app_row.status != "completed",
+                      "card": card(working_days_between(today(), app_row.deadline, policy)
+                                   if app_row.status not in ("completed", "awaiting_materials") else None),
                       "town": app_row.town, "station": app_row.station, "matters": "、".join(titles)})
     return {"filters": f, "items": items, "more": len(rows) > LIST_LIMIT, "stations": stations,
-            "towns": load_policy().towns, "statuses": APPLICATION_STATUS_LABELS,
+            "towns": load_policy().towns, "statuses": APPLICATION_STATUS_LABELS, "cards": CARD_LABELS,
             "matter_titles": {s.key: s.title for s in matters.all_specs()}}
 
 
@@ -298,14 +301,34 @@ def decision_queue(session: Session) -> list[dict]:
             person = session.get(Person, app_row.person_id)
             needed = {m.key for m in casework_materials.needed([spec.key])}
             shown = [m for m in casework_materials.view(session, app_row) if m["key"] in needed]
+            left = working_days_between(today(), case.deadline, load_policy())
             out.append({"no": app_row.application_no, "matter": spec.key, "title": spec.title,
                         "name": person.name, "deadline": case.deadline.isoformat(),
+                        "left": left, "card": card(left), "assignee": case.assignee or "",
+                        "station": app_row.station,
                         "materials": _materials(app_row.application_no, shown),
                         "overdue": case.deadline < today(),
                         "facts": [line.removeprefix("- ").replace("`", "")
                                   for line in spec.decision.describe(session, case)],
                         "schedule": _table(spec.decision.board(case))})
     return out
+
+
+def card(left: int | None) -> str:
+    """Electronic supervision (domain.md §1.2): 红牌 when overdue, 黄牌 at ≤ 1 working day left."""
+    if left is None:
+        return ""
+    return "red" if left < 0 else "yellow" if left <= 1 else ""
+
+
+CARD_LABELS = {"red": "红牌", "yellow": "黄牌"}
+
+
+def supervisors(session: Session) -> list[str]:
+    """The active supervisors' names, to hand a decision to."""
+    return [u.name for u in session.exec(select(StaffUser).where(StaffUser.role == "supervisor",
+                                                                 StaffUser.active.is_(True))
+                                         .order_by(StaffUser.name)).all()]
 
 
 def _table(lines: list[str]) -> dict:

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from onematter import matters
 from onematter.case.lifecycle import NotFound
+from onematter.casework.claims import ClaimRefused
 from onematter.casework.processing import DecisionRefused
 from onematter.services import decisions, queries
 from onematter.web.deps import CsrfChecked, SessionDep, Supervisor, page
@@ -14,9 +15,32 @@ from onematter.web.deps import CsrfChecked, SessionDep, Supervisor, page
 router = APIRouter()
 
 
+def _queue(session) -> dict:
+    return {"queue": queries.decision_queue(session), "supervisors": queries.supervisors(session),
+            "cards": queries.CARD_LABELS}
+
+
 @router.get("/decisions", response_class=HTMLResponse)
 def queue(request: Request, user: Supervisor, session: SessionDep, error: str = ""):
-    return page(request, "decisions.html", {"queue": queries.decision_queue(session), "error": error[:200]})
+    return page(request, "decisions.html", _queue(session) | {"error": error[:200]})
+
+
+@router.post("/decisions/{no}/{matter}/claim", dependencies=[CsrfChecked])
+async def claim(request: Request, no: str, matter: str, user: Supervisor, session: SessionDep):
+    """认领, 释放 or 转交 (`action`: claim | release | reassign, with `to` and `note`)."""
+    form = await request.form()
+    action = str(form.get("action") or "claim")
+    try:
+        if action == "release":
+            decisions.release(application_no=no[:40], matter=matter[:40], by=user.name, actor=f"web:{user.username}")
+        elif action == "reassign":
+            decisions.reassign(application_no=no[:40], matter=matter[:40], by=user.name, to=str(form.get("to") or ""),
+                               note=str(form.get("note") or ""), actor=f"web:{user.username}")
+        else:
+            decisions.claim(application_no=no[:40], matter=matter[:40], by=user.name, actor=f"web:{user.username}")
+    except (ClaimRefused, NotFound) as exc:
+        return _error(request, session, str(exc))
+    return RedirectResponse(f"/decisions#{no}-{matter}", status_code=303)
 
 
 @router.post("/decisions/{no}/{matter}", dependencies=[CsrfChecked])
@@ -37,4 +61,4 @@ async def decide(request: Request, no: str, matter: str, user: Supervisor, sessi
 
 
 def _error(request: Request, session, message: str) -> HTMLResponse:
-    return page(request, "decisions.html", {"queue": queries.decision_queue(session), "error": message}, status=409)
+    return page(request, "decisions.html", _queue(session) | {"error": message}, status=409)
