@@ -11,8 +11,8 @@ from sqlmodel import Session
 from onematter.case.forms import clean_text
 from onematter.case.lifecycle import get_application
 from onematter.case.models import Event, MatterCase
-from onematter.casework.processing import decision_case, deciding_matter
-from onematter.config.settings import local, now
+from onematter.casework.processing import DecisionRefused, decision_case, deciding_matter, take_claim
+from onematter.config.settings import local
 
 
 class ClaimRefused(Exception):
@@ -33,7 +33,7 @@ def _waiting(session: Session, application_no: str, matter: str | None) -> tuple
     app = get_application(session, application_no)
     try:
         spec = deciding_matter(session, app, matter)
-    except Exception as exc:                   # DecisionRefused: an unknown matter, or none to decide
+    except DecisionRefused as exc:             # an unknown matter, or none to decide
         raise ClaimRefused(str(exc)) from None
     case = decision_case(session, app, spec)
     if case is None or case.status != spec.decision.waiting:
@@ -50,14 +50,6 @@ def _event(session: Session, case: MatterCase, actor: str, note: str) -> None:
                       from_status=case.status, to_status=case.status, actor=actor, note=note))
 
 
-def take(session: Session, case: MatterCase, by: str, actor: str, *, note: str | None = None) -> None:
-    """The claim itself (the caller checked it is free), with its event (`note`: what the
-    timeline says; 认领：<by> by default). No commit."""
-    case.assignee, case.assigned_at = by, now()
-    session.add(case)
-    _event(session, case, actor, note or f"认领：{by}")
-
-
 def claim(session: Session, application_no: str, matter: str | None, *, by: str, actor: str) -> MatterCase:
     """Claim the decision; claiming what one already holds does nothing. No commit."""
     by = _name(by, "认领人")
@@ -66,7 +58,7 @@ def claim(session: Session, application_no: str, matter: str | None, *, by: str,
         return case
     if case.assignee:
         raise ClaimRefused(f"{title}已由 {held_by(case)}，请由认领人审核，或请其释放、转交")
-    take(session, case, by, actor)
+    take_claim(session, case, by, actor)
     session.flush()
     return case
 
@@ -96,6 +88,6 @@ def reassign(session: Session, application_no: str, matter: str | None, *, by: s
     case, title = _waiting(session, application_no, matter)
     if to == case.assignee:
         raise ClaimRefused(f"{title}已由 {to} 认领")
-    take(session, case, to, actor, note=f"转交：{case.assignee or '未认领'} → {to}，{clean_text(note)}")
+    take_claim(session, case, to, actor, note=f"转交：{case.assignee or '未认领'} → {to}，{clean_text(note)}")
     session.flush()
     return case

@@ -81,6 +81,15 @@ def deciding_matter(session: Session, app: Application, matter: str | None) -> M
     return (waiting or candidates)[0]
 
 
+def take_claim(session: Session, case: MatterCase, by: str, actor: str, *, note: str | None = None) -> None:
+    """认领 itself (the caller checked the decision is free): the assignee and the event on the
+    timeline (`note`: what it says; 认领：<by> by default). No commit. casework/claims.py uses it."""
+    case.assignee, case.assigned_at = by, now()
+    session.add(case)
+    session.add(Event(application_id=case.application_id, entity=f"matter:{case.matter}", entity_id=case.id,
+                      from_status=case.status, to_status=case.status, actor=actor, note=note or f"认领：{by}"))
+
+
 def decision_case(session: Session, app: Application, spec: MatterSpec) -> MatterCase | None:
     """The application's case of a matter a supervisor decides (locked), or None."""
     return _case(session, app, spec)
@@ -129,10 +138,7 @@ def record_decision(session: Session, application_no: str, *, matter: str | None
     if not case.assignee:
         if claimed_first:
             raise DecisionRefused(f"请先认领{spec.title}，再审核")
-        case.assignee, case.assigned_at = by, now()
-        session.add(Event(application_id=case.application_id, entity=f"matter:{case.matter}", entity_id=case.id,
-                          from_status=case.status, to_status=case.status, actor=f"{source}:{by}",
-                          note=f"认领：{by}（审核时）"))
+        take_claim(session, case, by, f"{source}:{by}", note=f"认领：{by}（审核时）")
     session.add(Decision(matter_case_id=case.id, approved=approve, decided_by=by, comment=comment, source=source))
     if approve:
         case.reason_code = case.reason = None
