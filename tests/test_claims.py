@@ -105,7 +105,7 @@ def test_yellow_and_red_cards_by_working_days(waiting, session, monkeypatch, day
     on = add_working_days(deadline, day, load_policy()) if day >= 0 else _back(deadline, -day)
     monkeypatch.setenv("ONEMATTER_TODAY", on.isoformat())
     get_settings.cache_clear()
-    (row,) = queries.decision_queue(session)
+    (row,) = queries.decision_queue(session)["queue"]
     assert row["card"] == card, (on, row["left"])
     listed = queries.list_context(session)["items"]
     assert [i["card"] for i in listed] == [card]

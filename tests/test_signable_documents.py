@@ -199,8 +199,13 @@ def _qr_payloads(path: Path, tmp: Path) -> list[str]:
 def test_qr_code_decodes_to_the_verify_url(samples, key, tmp_path):
     path = samples["approved"][key]
     payloads = _qr_payloads(path, tmp_path)
-    assert len(payloads) == 1, payloads
-    url = urlparse(payloads[0])
+    verify = [p for p in payloads if urlparse(p).path == "/verify"]
+    # the receipt's second QR code opens 办件查询 (domain.md §1.3), with the same number and code
+    assert len(verify) == 1 and len(payloads) == (2 if key == "receipt" else 1), payloads
+    if key == "receipt":
+        (track,) = [p for p in payloads if urlparse(p).path == "/track"]
+        assert parse_qs(urlparse(track).query) == parse_qs(urlparse(verify[0]).query)
+    url = urlparse(verify[0])
     assert (url.scheme, url.netloc, url.path) == ("http", "127.0.0.1:4300", "/verify")
     query = parse_qs(url.query)
     text = _flat(path)

@@ -96,15 +96,35 @@ def test_each_clerk_sees_their_own_station_only(stations, session):
             assert (upload.status_code == 404) == (not seen), (user, no, upload.status_code)
             resumed = c.post(f"/applications/{no}/resume", data={"csrf_token": token}, follow_redirects=False)
             assert resumed.status_code == (303 if seen else 404), (user, no)
+            commented = c.post(f"/applications/{no}/comments", data={"csrf_token": token, "comment": f"{user} 看过"},
+                               follow_redirects=False)
+            assert commented.status_code == (303 if seen else 404), (user, no)
+            assert _csv_numbers(c.get("/applications.csv", params={"q": no})) == ({no} if seen else set()), (user, no)
             if not seen:
                 page = c.get(f"/applications/{no}").text
                 assert "周" not in page and no not in page.replace(f"找不到联办申请 {no}", "")
+        exported = c.get("/applications.csv")
+        assert _csv_numbers(exported) == visible, user
+        assert all(make_id("19900909", seq=seq) not in exported.text for seq in ("171", "181"))    # masked
+        own = theirs if user == "zhapu" else mine           # the supervisor works at the centre
+        assert set(_rows(c.get("/mine").text)) <= {own}, user           # open cases of one's own station only
+        tasks_csv = c.get("/tasks.csv", params={"station": "全部"}).text
+        assert ("回访 " + ZHAPU in tasks_csv) == (user in ("zhapu", "lik")), user
+        assert ("回访 " + CENTRE in tasks_csv) == (user in ("wangjue", "lik")), user
         tasks = c.get("/tasks", params={"station": "全部"}).text
         assert ("回访 " + ZHAPU in tasks) == (user in ("zhapu", "lik")), user
         assert ("回访 " + CENTRE in tasks) == (user in ("wangjue", "lik")), user
         stations_offered = re.findall(r'<option value="([^"]+)"', c.get("/applications").text)
         if user == "zhapu":
             assert CENTRE not in stations_offered
+
+
+def _csv_numbers(response) -> set[str]:
+    import csv
+    import io
+    assert response.status_code == 200 and response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return {r["申请编号"] for r in rows}
 
 
 def test_another_stations_task_cannot_be_recorded_by_a_clerk(stations, session):

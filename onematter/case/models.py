@@ -120,6 +120,43 @@ class Event(SQLModel, table=True):
     at: dt.datetime = timestamp()
 
 
+class Comment(SQLModel, table=True):
+    """A staff member's note on a case (备注), shown on its timeline with the author; never edited."""
+    __tablename__ = "case_comments"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
+    author: str = Field(max_length=32)             # the account (username)
+    author_name: str = Field(max_length=30)
+    station: str = Field(max_length=60)
+    text: str
+    at: dt.datetime = timestamp()
+
+
+class Delivery(SQLModel, table=True):
+    """统一出件 (domain.md §1.3): how an application's documents reached one addressee — the
+    applicant (`person`) or the enterprise (`enterprise`, the incentive's notices). Append-only:
+    the newest row of an addressee is its state; `served_at` set means 已送达."""
+    __tablename__ = "deliveries"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
+    addressee: str = Field(max_length=16)          # person | enterprise
+    method: str = Field(max_length=16)             # window | ems | electronic
+    details: dict = json_field()                   # who collected / address, tracking no. / link sent
+    recorded_by: str = Field(max_length=60)
+    served_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    at: dt.datetime = timestamp()
+
+
+class Throttle(SQLModel, table=True):
+    """Wrong answers on a public page (电子送达, 办件查询), per document: after `limit` in a window
+    the page refuses until the window has passed, in every process."""
+    __tablename__ = "throttles"
+    key: str = Field(primary_key=True, max_length=80)
+    failures: int = 0
+    since: dt.datetime = timestamp()
+    locked_until: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
 class DailySerial(SQLModel, table=True):
     __tablename__ = "daily_serials"
     prefix: str = Field(primary_key=True, max_length=16)

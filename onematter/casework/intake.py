@@ -104,6 +104,25 @@ class Staff(_Strict):
     station: str = Field(min_length=1, max_length=60)
 
 
+DeliveryMethod = Literal["window", "ems", "electronic"]
+
+
+class DeliveryChoice(_Strict):
+    """统一出件 (domain.md §1.3): how the result documents will reach the applicant, chosen at the
+    window — 窗口领取 (the default), EMS 邮寄 to an address, or 电子送达 (an SMS link). The receipt
+    promises exactly this."""
+    method: DeliveryMethod = "window"
+    address: str | None = Field(default=None, max_length=120)
+
+    @model_validator(mode="after")
+    def _address(self) -> "DeliveryChoice":
+        if self.method == "ems" and len((self.address or "").strip()) < 6:
+            raise FieldError("address", "选择 EMS 邮寄时请填写完整的邮寄地址（含镇街道、门牌号）")
+        if self.method != "ems":
+            self.address = None
+        return self
+
+
 class _MattersBase(_Strict):
     @model_validator(mode="after")
     def _non_empty(self) -> "_MattersBase":
@@ -133,6 +152,7 @@ class Intake(_Strict):
     # scans presented, by material key (policy `materials`): paths relative to the intake file,
     # read and checked by services.applications.prepare (the staff page uploads them instead)
     materials: dict[str, list[str]] = Field(default_factory=dict, max_length=20)
+    delivery: DeliveryChoice = Field(default_factory=DeliveryChoice)
 
     @field_validator("consent")
     @classmethod

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from onematter import matters
 from onematter.case.models import Application, Document, MatterCase, NoticeNumber
 from onematter.casework.applications import CaseFile, load_file
+from onematter.casework.delivery import METHODS, announce_result, planned
 from onematter.casework.dossier import (
     APPLICATION_STATUS_LABELS,
     document_path,
@@ -110,6 +111,10 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
         "matters": [matter_view(c, app.application_no) for c in cases],
         "citation": policy.citations["combined"],
     }
+    if doc_key in ("receipt", "completion"):     # 统一出件 (domain.md §1.3): what was chosen, promised
+        ctx["delivery"] = planned(app) | {"label": METHODS[planned(app)["method"]]}
+    if doc_key == "receipt":             # 办件查询: the second QR code, beside the verification one
+        ctx["doc"]["track_url"] = settings.public_base_url.rstrip("/") + "/track"
     if doc_key == "completion":       # each matter's own documents, by title, for the summary table
         for view, case in zip(ctx["matters"], cases):
             spec = matters.spec(case.matter)
@@ -298,6 +303,8 @@ def _issue(application_id: uuid.UUID, *, read, write) -> list[Document]:
         combined = docs.combine(cover, bodies, packet.path)
         with write() as session:
             _record(session, app, packet, combined)
+            if key == "packet":                  # the result: tell the applicant how it reaches them
+                announce_result(session, session.get(Application, app.id))
     with read() as session:
         return session.exec(select(Document).where(Document.application_id == application_id)).all()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from onematter.cli import applications, catalog, documents, fairs, followups, materials, notifications, reports, \
+from onematter.cli import applications, catalog, deliveries, documents, fairs, followups, materials, notifications, reports, \
     stack, tasks, users  # noqa: F401 — importing a command module registers its commands
 from onematter.cli._common import app
 from onematter.cli._common import load as _load  # noqa: F401 — tests read files as the CLI does
@@ -21,7 +21,7 @@ app.add_typer(fairs.fairs_app, name="fairs")
 app.add_typer(materials.materials_app, name="materials")
 
 # `onematter --help` lists the top-level commands in this order, whichever module registers them
-ORDER = ["init-db", "apply", "resume", "status", "list", "decide", "verify", "serve", "worker", "fonts", "samples",
+ORDER = ["init-db", "apply", "resume", "status", "list", "decide", "handover", "verify", "serve", "worker", "fonts", "samples",
          "demo"]
 app.registered_commands.sort(key=lambda c: ORDER.index(c.name) if c.name in ORDER else len(ORDER))
 

@@ -260,8 +260,11 @@ def render(template: str, context: dict, target: Path | None = None) -> Rendered
     from the context's hash and added here."""
     digest = context_sha256(template, context)
     code = verification_code(digest)
+    doc = context.get("doc") or {}
     html = render_html(template, {**context, "verification_code": code, "qr_svg": qr_svg(context, code),
-                                  "verify_link": verify_link(context.get("doc") or {}, code)})
+                                  "verify_link": verify_link(doc, code),
+                                  "track_qr": link_qr(doc.get("track_url"), doc.get("number", ""), code),
+                                  "rate_qr": link_qr(doc.get("rate_url"), doc.get("number", ""), code)})
     document = html_document(html)
     return Rendered(template, digest, code, document, write_pdf(document, target))
 
@@ -278,6 +281,16 @@ def verify_link(doc: dict, code: str) -> str:
     base = doc.get("verify_url") or ""
     query = urlencode({"no": doc.get("number", ""), "code": code})
     return f"{base}?{query}" if base else f"ONEMATTER|{doc.get('number', '')}|{code}"
+
+
+def link_qr(url: str | None, number: str, code: str) -> Markup:
+    """A second QR code (inline SVG) for the veteran's own page (办件查询, 好差评): `url` with the
+    document number and code; none when the document has no such page."""
+    if not url:
+        return Markup("")
+    import segno  # lazy: only when a QR code is drawn
+    payload = f"{url}?{urlencode({'no': number, 'code': code})}"
+    return Markup(segno.make(payload, error="m").svg_inline(scale=2, border=1, omitsize=False))
 
 
 def qr_svg(context: dict, code: str) -> Markup:

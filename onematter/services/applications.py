@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from onematter.case.lifecycle import NotFound, get_application
 from onematter.case.models import Application, Person
 from onematter.casework.applications import submit_application
+from onematter.casework.comments import add_comment
 from onematter.casework.dossier import kind
 from onematter.case.forms import FormError
 from onematter.casework import materials
@@ -23,6 +24,7 @@ from onematter.casework.progress import progress
 from onematter.casework.views import application_view
 from onematter.config.db import session_scope
 from onematter.services import handover
+from onematter.services.scope import visible_application
 
 
 read_materials = materials.read      # the CLI's name for it
@@ -153,3 +155,12 @@ def signing_form(*, data: object) -> bytes:
 def refusals(checked: dict) -> dict[str, str]:
     """The matters a precheck says will be refused: {matter: the text}."""
     return {k: v["text"] for k, v in checked.get("matters", {}).items() if v["outcome"] == "refused"}
+
+
+def comment(*, application_no: str, text: str, user, viewer) -> dict:
+    """备注 on a case this viewer may see, by the signed-in `user`: {id, at}. Raises NotFound
+    (another station's too) and FormError naming `comment`."""
+    with session_scope() as session:
+        app = visible_application(session, application_no, viewer)
+        made = add_comment(session, app, text=text, username=user.username, name=user.name, station=user.station)
+        return {"id": made.id, "at": made.at.isoformat()}

@@ -11,8 +11,9 @@ import re
 import tempfile
 import unicodedata
 from pathlib import Path
+from urllib.parse import urlencode
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from onematter import matters
@@ -20,8 +21,10 @@ from onematter.case.lifecycle import NotFound
 from onematter.case.models import (
     Application, Decision, Document, Event, MatterCase, Person, StaffTask, StaffUser,
 )
+from onematter.casework import delivery
 from onematter.casework import materials as casework_materials
 from onematter.casework.applications import matter_cases
+from onematter.casework.comments import MAX_COMMENT, comments
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS, kind, packet_key
 from onematter.casework.progress import progress
 from onematter.casework.staff_tasks import RESULTS
@@ -133,8 +136,11 @@ def case_context(session: Session, *, application_no: str, viewer: Viewer = EVER
                  if not d["kind"].startswith("packet")]
     packet = next(({"title": d["title"], "url": base + Path(d["path"]).name} for d in view["documents"]
                    if d["kind"] == pkey), None)
-    timeline = [{"at": local(e.at).strftime("%Y-%m-%d %H:%M:%S"), "who": _actor(e.actor, staff),
-                 "what": _event_text(e)} for e in events]
+    timeline = sorted([{"at": local(e.at).strftime("%Y-%m-%d %H:%M:%S"), "who": _actor(e.actor, staff),
+                        "what": _event_text(e), "comment": False} for e in events]
+                      + [{"at": local(c.at).strftime("%Y-%m-%d %H:%M:%S"), "who": f"{c.author_name}（{c.station}）",
+                          "what": c.text, "comment": True} for c in comments(session, app_row)],
+                      key=lambda t: t["at"])
     return {
         "app": {"no": app_row.application_no, "status": app_row.status,
                 "status_label": APPLICATION_STATUS_LABELS.get(app_row.status, app_row.status),
@@ -151,7 +157,8 @@ def case_context(session: Session, *, application_no: str, viewer: Viewer = EVER
         # what can be added: the missing items first (the first one chosen)
         "material_items": sorted([{"key": k, "name": n, "missing": k in owed} for k, n in names.items()],
                                  key=lambda m: not m["missing"]),
-        "failed": state.failed if state.unfinished else "",
+        "failed": state.failed if state.unfinished else "", "max_comment": MAX_COMMENT,
+        "delivery": delivery.state(session, app_row), "methods": delivery.METHODS, "collectors": delivery.COLLECTORS,
         "run_url": _run_url(run_ids[-1]) if run_ids else "",
     }
 
@@ -176,7 +183,7 @@ def _actor(actor: str, staff: dict[str, str]) -> str:
     source, _, who = actor.partition(":")
     return {"web": f"{staff.get(who, who)}（工作台）", "cli": f"{who}（命令行）", "prefect-ui": f"{who}（Prefect 审核表单）",
             "flow": "系统（办理流程）", "staff": f"{who}（命令行）", "deadline-watch": "系统（时限监控）",
-            "sweep-stuck": "系统（中断续办）"}.get(source, actor)
+            "sweep-stuck": "系统（中断续办）", "public": "申请人（自助）"}.get(source, actor)
 
 
 def _event_text(e: Event) -> str:
@@ -184,6 +191,8 @@ def _event_text(e: Event) -> str:
     if e.entity == "application":
         label = APPLICATION_STATUS_LABELS.get(e.to_status, e.to_status)
         return f"联办申请：{label}" + (f"（{e.note}）" if e.note else "")
+    if e.entity == "delivery":
+        return ("送达：" if e.to_status == "served" else "送达（已发送）：") + (e.note or "")
     matter = e.entity.split(":", 1)[-1]
     try:
         spec = matters.spec(matter)
@@ -212,15 +221,33 @@ def document_file(session: Session, *, application_no: str, filename: str, viewe
 # ------------------------------------------------------------------ lists
 
 
+LIST_FILTERS = ("status", "matter", "town", "station", "overdue", "date_from", "date_to", "q")
+
+
 def list_context(session: Session, *, status: str = "", matter: str = "", town: str = "", station: str = "",
                  overdue: str = "", date_from: str = "", date_to: str = "", q: str = "",
                  viewer: Viewer = EVERYONE) -> dict:
     """Finding cases: the newest first (at most LIST_LIMIT), by status, matter, town, station,
     overdue, date range; `q` is a whole ID number (a card reader's), a mobile number, the last four
-    of an ID number, an application number's start or
-    part of a name. With the filters as applied and the lists they choose from."""
-    f = {"status": status, "matter": matter, "town": town, "station": station, "overdue": overdue,
-         "date_from": date_from, "date_to": date_to, "q": q.strip()[:40]}
+    of an ID number, an application number's start or part of a name. With the filters as applied
+    (the page keeps them in its URL, to bookmark) and the lists they choose from."""
+    f = _filters(status=status, matter=matter, town=town, station=station, overdue=overdue, date_from=date_from,
+                 date_to=date_to, q=q)
+    items = list_rows(session, f, viewer=viewer, limit=LIST_LIMIT + 1)
+    stations = sorted({st for st in session.exec(viewer.where(select(Application.station).distinct())).all()})
+    return {"filters": f, "items": items[:LIST_LIMIT], "more": len(items) > LIST_LIMIT, "stations": stations,
+            "towns": load_policy().towns, "statuses": APPLICATION_STATUS_LABELS, "cards": CARD_LABELS,
+            "matter_titles": {s.key: s.title for s in matters.all_specs()},
+            "query": urlencode({k: v for k, v in f.items() if v})}
+
+
+def _filters(**given: str) -> dict:
+    return {k: str(given.get(k) or "") for k in LIST_FILTERS} | {"q": str(given.get("q") or "").strip()[:40]}
+
+
+def list_rows(session: Session, f: dict, *, viewer: Viewer = EVERYONE, limit: int | None = None) -> list[dict]:
+    """The cases these filters choose, newest first, as the list and its export show them (masked)."""
+    f = _filters(**f)
     query = viewer.where(select(Application, Person).join(Person, Person.id == Application.person_id))
     if f["status"] in APPLICATION_STATUS_LABELS:
         query = query.where(Application.status == f["status"])
@@ -252,23 +279,63 @@ def list_context(session: Session, *, status: str = "", matter: str = "", town: 
             query = query.where(func.upper(Application.application_no).startswith(q.upper()))
         else:
             query = query.where(Person.name.contains(q))
-    rows = session.exec(query.order_by(Application.application_no.desc()).limit(LIST_LIMIT + 1)).all()
-    policy = load_policy()
-    stations = sorted({st for st in session.exec(viewer.where(select(Application.station).distinct())).all()})
-    items = []
-    for app_row, person in rows[:LIST_LIMIT]:
-        titles = [matters.spec(c.matter).short for c in session.exec(
-            select(MatterCase).where(MatterCase.application_id == app_row.id)).all()]
-        items.append({"no": app_row.application_no, "name": person.name, "id_masked": mask_id(person.id_number),
-                      "date": app_row.application_date.isoformat(), "deadline": app_row.deadline.isoformat(),
-                      "status": APPLICATION_STATUS_LABELS.get(app_row.status, app_row.status),
-                      "overdue": app_row.deadline < today() and app_row.status != "completed",
-                      "card": card(working_days_between(today(), app_row.deadline, policy)
-                                   if app_row.status not in ("completed", "awaiting_materials") else None),
-                      "town": app_row.town, "station": app_row.station, "matters": "、".join(titles)})
-    return {"filters": f, "items": items, "more": len(rows) > LIST_LIMIT, "stations": stations,
-            "towns": load_policy().towns, "statuses": APPLICATION_STATUS_LABELS, "cards": CARD_LABELS,
-            "matter_titles": {s.key: s.title for s in matters.all_specs()}}
+    query = query.order_by(Application.application_no.desc())
+    rows = session.exec(query.limit(limit) if limit else query).all()
+    titles = _matter_titles(session, [a.id for a, _ in rows])
+    policy, day = load_policy(), today()
+    return [{"no": app_row.application_no, "name": person.name, "id_masked": mask_id(person.id_number),
+             "date": app_row.application_date.isoformat(), "deadline": app_row.deadline.isoformat(),
+             "status": APPLICATION_STATUS_LABELS.get(app_row.status, app_row.status),
+             "overdue": app_row.deadline < day and app_row.status != "completed",
+             "card": card(working_days_between(day, app_row.deadline, policy)
+                          if app_row.status not in ("completed", "awaiting_materials") else None),
+             "town": app_row.town, "station": app_row.station, "matters": "、".join(titles.get(app_row.id, []))}
+            for app_row, person in rows]
+
+
+def _matter_titles(session: Session, ids: list) -> dict:
+    """Each application's matters (short titles, in the registry's order), a few queries for all."""
+    order = {k: i for i, k in enumerate(matters.keys())}
+    found: dict = {}
+    for start in range(0, len(ids), 500):
+        for app_id, matter in session.exec(select(MatterCase.application_id, MatterCase.matter)
+                                           .where(MatterCase.application_id.in_(ids[start:start + 500]))).all():
+            found.setdefault(app_id, []).append(matter)
+    return {a: [matters.spec(m).short for m in sorted(ms, key=order.get)] for a, ms in found.items()}
+
+
+LIST_COLUMNS = [("no", "申请编号"), ("name", "申请人"), ("id_masked", "身份证号（脱敏）"), ("matters", "申请事项"),
+                ("town", "镇街道"), ("station", "受理网点"), ("date", "受理日期"), ("deadline", "承诺办结日期"),
+                ("status", "状态"), ("card", "督办")]
+
+
+def my_work(session: Session, *, user: StaffUser) -> dict:
+    """我的待办: the decisions this user holds (认领), their station's open cases by deadline (at
+    most LIST_LIMIT) and its open staff tasks."""
+    policy, day = load_policy(), today()
+    claims = []
+    for spec in matters.deciding():
+        for case in session.exec(select(MatterCase).where(MatterCase.matter == spec.key,
+                                                          MatterCase.status == spec.decision.waiting,
+                                                          MatterCase.assignee == user.name)).all():
+            app_row = session.get(Application, case.application_id)
+            left = working_days_between(day, case.deadline, policy)
+            claims.append({"no": app_row.application_no, "matter": spec.key, "title": spec.title,
+                           "deadline": case.deadline.isoformat(), "left": left, "card": card(left),
+                           "station": app_row.station})
+    claims.sort(key=lambda c: c["deadline"])
+    query = (select(Application, Person).join(Person, Person.id == Application.person_id)
+             .where(Application.station == user.station, Application.status != "completed")
+             .order_by(Application.deadline, Application.application_no).limit(LIST_LIMIT + 1))
+    rows = session.exec(query).all()
+    titles = _matter_titles(session, [a.id for a, _ in rows])
+    cases = [{"no": a.application_no, "name": p.name, "id_masked": mask_id(p.id_number),
+              "status": APPLICATION_STATUS_LABELS.get(a.status, a.status), "deadline": a.deadline.isoformat(),
+              "card": card(working_days_between(day, a.deadline, policy) if a.status != "awaiting_materials" else None),
+              "matters": "、".join(titles.get(a.id, []))} for a, p in rows[:LIST_LIMIT]]
+    tasks = tasks_context(session, station=user.station, viewer=Viewer(station=user.station, sees_all=False))["tasks"]
+    return {"claims": claims, "cases": cases, "more": len(rows) > LIST_LIMIT, "tasks": tasks, "cards": CARD_LABELS,
+            "station": user.station}
 
 
 def tasks_context(session: Session, *, station: str, viewer: Viewer = EVERYONE) -> dict:
@@ -281,37 +348,82 @@ def tasks_context(session: Session, *, station: str, viewer: Viewer = EVERYONE) 
     items = []
     for t in session.exec(query).all():
         app_row = session.get(Application, t.application_id) if t.application_id else None
+        overdue = t.due_on < today()
         items.append({"id": str(t.id), "kind": t.kind, "title": t.title, "due": t.due_on.isoformat(),
-                      "overdue": t.due_on < today(), "escalated": t.escalated_at is not None,
+                      "overdue": overdue, "escalated": t.escalated_at is not None, "station": t.station,
+                      "overdue_text": ("已督办" if t.escalated_at else "超期") if overdue else "",
                       "no": app_row.application_no if app_row else "", "results": RESULTS.get(t.kind, {})})
     stations = sorted(set(session.exec(viewer.where(select(StaffTask.station).distinct(), StaffTask.station)).all()))
     return {"tasks": items, "station": station, "stations": stations}
 
 
-def decision_queue(session: Session) -> list[dict]:
-    """Every matter waiting for a supervisor, by deadline within each matter: the masked facts
-    and the year-by-year schedule."""
+QUEUE_LIMIT = 50
+
+
+def _waiting(station: str = "", assignee: str = ""):
+    """Matters waiting for a supervisor (joined to their application), soonest deadline first."""
+    query = (select(MatterCase, Application).join(Application, Application.id == MatterCase.application_id)
+             .where(or_(*[(MatterCase.matter == s.key) & (MatterCase.status == s.decision.waiting)
+                          for s in matters.deciding()])))
+    if station:
+        query = query.where(Application.station == station)
+    if assignee == "-":
+        query = query.where(MatterCase.assignee.is_(None))
+    elif assignee:
+        query = query.where(MatterCase.assignee == assignee)
+    return query.order_by(MatterCase.deadline, Application.application_no, MatterCase.matter)
+
+
+def decision_queue(session: Session, *, station: str = "", assignee: str = "", limit: int | None = QUEUE_LIMIT) -> dict:
+    """按责转办: every matter waiting for a supervisor, whatever station took it, soonest deadline
+    first (at most `limit`, of `total`), by station and assignee (`-`: unclaimed) if asked: the
+    masked facts, the materials and the year-by-year schedule."""
+    query = _waiting(station, assignee)
+    total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
     out = []
-    for spec in matters.deciding():
-        cases = session.exec(select(MatterCase).where(MatterCase.matter == spec.key,
-                                                      MatterCase.status == spec.decision.waiting)
-                             .order_by(MatterCase.deadline)).all()
-        for case in cases:
-            app_row = session.get(Application, case.application_id)
-            person = session.get(Person, app_row.person_id)
-            needed = {m.key for m in casework_materials.needed([spec.key])}
-            shown = [m for m in casework_materials.view(session, app_row) if m["key"] in needed]
-            left = working_days_between(today(), case.deadline, load_policy())
-            out.append({"no": app_row.application_no, "matter": spec.key, "title": spec.title,
-                        "name": person.name, "deadline": case.deadline.isoformat(),
-                        "left": left, "card": card(left), "assignee": case.assignee or "",
-                        "station": app_row.station,
-                        "materials": _materials(app_row.application_no, shown),
-                        "overdue": case.deadline < today(),
-                        "facts": [line.removeprefix("- ").replace("`", "")
-                                  for line in spec.decision.describe(session, case)],
-                        "schedule": _table(spec.decision.board(case))})
+    policy, day = load_policy(), today()
+    for case, app_row in session.exec(query.limit(limit) if limit else query).all():
+        spec = matters.spec(case.matter)
+        person = session.get(Person, app_row.person_id)
+        needed = {m.key for m in casework_materials.needed([spec.key])}
+        shown = [m for m in casework_materials.view(session, app_row) if m["key"] in needed]
+        left = working_days_between(day, case.deadline, policy)
+        out.append({"no": app_row.application_no, "matter": spec.key, "title": spec.title,
+                    "name": person.name, "deadline": case.deadline.isoformat(),
+                    "left": left, "card": card(left), "assignee": case.assignee or "",
+                    "station": app_row.station,
+                    "materials": _materials(app_row.application_no, shown),
+                    "overdue": case.deadline < day,
+                    "facts": [line.removeprefix("- ").replace("`", "")
+                              for line in spec.decision.describe(session, case)],
+                    "schedule": _table(spec.decision.board(case))})
+    stations = sorted(set(session.exec(select(Application.station).distinct()).all()))
+    return {"queue": out, "total": total, "filters": {"station": station, "assignee": assignee},
+            "stations": stations, "query": urlencode({k: v for k, v in (("station", station), ("assignee", assignee)) if v})}
+
+
+def queue_rows(session: Session, *, station: str = "", assignee: str = "") -> list[dict]:
+    """The whole queue as its export shows it: one row a matter, no facts."""
+    policy, day = load_policy(), today()
+    rows = session.exec(select(MatterCase, Application, Person).join(Application, Application.id == MatterCase.application_id)
+                        .join(Person, Person.id == Application.person_id)
+                        .where(MatterCase.id.in_(_waiting(station, assignee).with_only_columns(MatterCase.id).order_by(None)))
+                        .order_by(MatterCase.deadline, Application.application_no, MatterCase.matter)).all()
+    out = []
+    for case, app_row, person in rows:
+        left = working_days_between(day, case.deadline, policy)
+        out.append({"no": app_row.application_no, "title": matters.spec(case.matter).title, "name": person.name,
+                    "id_masked": mask_id(person.id_number), "station": app_row.station,
+                    "assignee": case.assignee or "未认领", "deadline": case.deadline.isoformat(), "left": left,
+                    "card": CARD_LABELS.get(card(left), "")})
     return out
+
+
+QUEUE_COLUMNS = [("no", "申请编号"), ("title", "事项"), ("name", "申请人"), ("id_masked", "身份证号（脱敏）"),
+                 ("station", "受理网点"), ("assignee", "认领人"), ("deadline", "承诺办结日期"),
+                 ("left", "剩余工作日"), ("card", "督办")]
+TASK_COLUMNS = [("due", "应完成日期"), ("title", "待办"), ("station", "网点"), ("no", "申请编号"),
+                ("overdue_text", "超期")]
 
 
 def card(left: int | None) -> str:

@@ -9,12 +9,13 @@ import secrets
 from typing import Annotated, Iterator
 
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
 from onematter.case.models import StaffUser
 from onematter.config.db import session_scope
+from onematter.config.settings import today
 from onematter.services import queries
 
 
@@ -44,6 +45,13 @@ def page(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLRespo
 
 
 # ------------------------------------------------------------------ sessions, users, CSRF
+
+
+def csv_response(data: bytes, name: str) -> Response:
+    """A CSV download named `<name>-<today>.csv`, never cached."""
+    return Response(data, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}-{today():%Y%m%d}.csv"', "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
 
 
 def csrf_token(request: Request) -> str:

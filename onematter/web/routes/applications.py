@@ -16,9 +16,9 @@ from onematter.case.lifecycle import NotFound, OpenApplicationExists
 from onematter.case.models import StaffUser
 from onematter.casework.intake import parse_intake
 from onematter.documents import scans
-from onematter.services import applications, materials, queries
+from onematter.services import applications, deliveries, exports, materials, queries
 from onematter.services.scope import Viewer
-from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csrf_ok, page
+from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csrf_ok, csv_response, page
 
 router = APIRouter()
 
@@ -169,7 +169,10 @@ def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
         chosen[spec.key] = request
     data = {"idempotency_key": str(values.get("idempotency_key") or "") or None, "applicant": applicant,
             "consent": values.get("consent") == "true", "staff": {"name": user.name, "station": user.station},
-            "matters": chosen, "materials": {}}        # the staff page takes its scans in this system
+            "matters": chosen, "materials": {},        # the staff page takes its scans in this system
+            "delivery": {"method": str(values.get("delivery.method") or "window")}}
+    if str(values.get("delivery.address") or "").strip():
+        data["delivery"]["address"] = str(values["delivery.address"]).strip()
     if data["idempotency_key"] is None:
         del data["idempotency_key"]
     return data, values
@@ -243,6 +246,43 @@ async def add_materials(request: Request, no: str, user: CurrentUser, session: S
     return RedirectResponse(f"/applications/{no[:40]}#materials", status_code=303)
 
 
+@router.post("/applications/{no}/comments", response_class=HTMLResponse)
+async def add_comment(request: Request, no: str, user: CurrentUser, session: SessionDep):
+    """备注 on the case, signed with the clerk's name and station, on its timeline."""
+    form = await request.form()
+    if not csrf_ok(request, form):
+        raise HTTPException(400, "页面已过期（安全校验未通过），请刷新后重新填写")
+    text = str(form.get("comment") or "")[:2000]
+    try:
+        applications.comment(application_no=no[:40], text=text, user=user, viewer=Viewer.of(user))
+    except NotFound:
+        raise _not_found(no[:40]) from None
+    except FormError as exc:
+        ctx = _case(queries.case_context, session, no, user)
+        return page(request, "case.html", ctx | {"comment_errors": exc.fields, "comment_value": text}, status=422)
+    return RedirectResponse(f"/applications/{no[:40]}#timeline", status_code=303)
+
+
+@router.post("/applications/{no}/handover", response_class=HTMLResponse)
+async def handover(request: Request, no: str, user: CurrentUser, session: SessionDep):
+    """统一出件 at the window: who collected (self or agent), the EMS posting, or the SMS link."""
+    form = await request.form()
+    if not csrf_ok(request, form):
+        raise HTTPException(400, "页面已过期（安全校验未通过），请刷新后重新登记")
+    got = {k: (str(form.get(k) or "").strip()[:120] or None) for k in
+           ("to", "method", "collector", "agent_name", "agent_id_last4", "address", "tracking_no", "posted_on")}
+    try:
+        deliveries.handover(application_no=no[:40], addressee=got.pop("to") or "person", method=got.pop("method") or "",
+                            by=user.name, actor=f"web:{user.username}", viewer=Viewer.of(user), **got)
+    except NotFound:
+        raise _not_found(no[:40]) from None
+    except (FormError, deliveries.DeliveryRefused) as exc:
+        errors = exc.fields if isinstance(exc, FormError) else {"handover": str(exc)}
+        ctx = _case(queries.case_context, session, no, user)
+        return page(request, "case.html", ctx | {"handover_errors": errors, "handover_values": got}, status=422)
+    return RedirectResponse(f"/applications/{no[:40]}#delivery", status_code=303)
+
+
 @router.get("/applications/{no}/print", response_class=HTMLResponse)
 def print_packet(request: Request, no: str, user: CurrentUser, session: SessionDep):
     ctx = _case(queries.case_context, session, no, user)
@@ -261,3 +301,19 @@ def list_page(request: Request, user: CurrentUser, session: SessionDep, status: 
     return page(request, "list.html", queries.list_context(
         session, status=status, matter=matter, town=town, station=station, overdue=overdue, date_from=date_from,
         date_to=date_to, q=q, viewer=Viewer.of(user)))
+
+
+@router.get("/applications.csv")
+def list_export(request: Request, user: CurrentUser, session: SessionDep):
+    """The list as CSV, every case the filters choose (not only the page's 100), as this user may see."""
+    filters = {k: str(request.query_params.get(k) or "")[:40] for k in queries.LIST_FILTERS}
+    rows = queries.list_rows(session, filters, viewer=Viewer.of(user))
+    for r in rows:
+        r["card"] = queries.CARD_LABELS.get(r["card"], "")
+    return csv_response(exports.csv_bytes(queries.LIST_COLUMNS, rows), "applications")
+
+
+@router.get("/mine", response_class=HTMLResponse)
+def my_work(request: Request, user: CurrentUser, session: SessionDep):
+    """我的待办: the decisions I hold, my station's open cases and its tasks."""
+    return page(request, "mine.html", queries.my_work(session, user=user))

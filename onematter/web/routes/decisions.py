@@ -9,20 +9,29 @@ from onematter import matters
 from onematter.case.lifecycle import NotFound
 from onematter.casework.claims import ClaimRefused
 from onematter.casework.processing import DecisionRefused
-from onematter.services import decisions, queries
-from onematter.web.deps import CsrfChecked, SessionDep, Supervisor, page
+from onematter.services import decisions, exports, queries
+from onematter.web.deps import CsrfChecked, SessionDep, Supervisor, csv_response, page
 
 router = APIRouter()
 
 
-def _queue(session) -> dict:
-    return {"queue": queries.decision_queue(session), "supervisors": queries.supervisors(session),
-            "cards": queries.CARD_LABELS}
+def _queue(session, station: str = "", assignee: str = "") -> dict:
+    return queries.decision_queue(session, station=station[:60], assignee=assignee[:30]) | {
+        "supervisors": queries.supervisors(session), "cards": queries.CARD_LABELS}
 
 
 @router.get("/decisions", response_class=HTMLResponse)
-def queue(request: Request, user: Supervisor, session: SessionDep, error: str = ""):
-    return page(request, "decisions.html", _queue(session) | {"error": error[:200]})
+def queue(request: Request, user: Supervisor, session: SessionDep, error: str = "", station: str = "",
+          assignee: str = ""):
+    """按责转办: the centre's queue of every station's decisions, by station and assignee if asked
+    (`assignee=-`: unclaimed) — kept in the URL, to bookmark."""
+    return page(request, "decisions.html", _queue(session, station, assignee) | {"error": error[:200]})
+
+
+@router.get("/decisions.csv")
+def queue_export(user: Supervisor, session: SessionDep, station: str = "", assignee: str = ""):
+    return csv_response(exports.csv_bytes(queries.QUEUE_COLUMNS, queries.queue_rows(
+        session, station=station[:60], assignee=assignee[:30])), "decisions")
 
 
 @router.post("/decisions/{no}/{matter}/claim", dependencies=[CsrfChecked])

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from onematter.casework.staff_tasks import TaskRefused
-from onematter.services import queries, staff_tasks
+from onematter.services import exports, queries, staff_tasks
 from onematter.services.scope import Viewer
-from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, page
+from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csv_response, page
 
 router = APIRouter()
 
@@ -18,6 +18,12 @@ def tasks_page(request: Request, user: CurrentUser, session: SessionDep, station
     return page(request, "tasks.html", queries.tasks_context(session, station=station or user.station,
                                                              viewer=Viewer.of(user))
                 | {"error": error[:200]})
+
+
+@router.get("/tasks.csv")
+def tasks_export(user: CurrentUser, session: SessionDep, station: str = ""):
+    ctx = queries.tasks_context(session, station=station[:60] or user.station, viewer=Viewer.of(user))
+    return csv_response(exports.csv_bytes(queries.TASK_COLUMNS, ctx["tasks"]), "tasks")
 
 
 @router.post("/tasks/{task_id}", dependencies=[CsrfChecked])

@@ -273,7 +273,8 @@
       body.innerHTML = "";
       p.timeline.forEach(function (e) {
         var tr = document.createElement("tr");
-        [e.at, e.who, e.what].forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
+        if (e.comment) tr.className = "comment";
+        [e.at, e.who, (e.comment ? "备注 " : "") + e.what].forEach(function (v) { var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
         body.appendChild(tr);
       });
       var run = document.getElementById("run-link");
