@@ -60,6 +60,7 @@ bench: venv
 	$(BIN)/python bench/heartbeat.py
 	$(BIN)/python bench/hostile_inputs.py
 	$(BIN)/python bench/web.py
+	$(BIN)/python bench/web.py --lists
 	$(BIN)/python bench/followups.py
 	$(BIN)/python bench/cli_startup.py
 	$(BIN)/python bench/concurrent_apply.py --processes 20

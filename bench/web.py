@@ -4,6 +4,7 @@ CLI's `apply` on the same stack. Starts its own `onematter serve` on free loopba
 it. Prints a table.
 
     .venv/bin/python bench/web.py [--runs 10]
+    .venv/bin/python bench/web.py --lists [--applications 10000]   # the lists, 10,000 applications
     ONEMATTER_DATABASE_URL=postgresql://postgres@127.0.0.1/onematter_bench \\
     PREFECT_API_DATABASE_CONNECTION_URL=postgresql+asyncpg://postgres@127.0.0.1/prefect_bench \\
         .venv/bin/python bench/web.py        # both databases on PostgreSQL
@@ -32,7 +33,13 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=10)
-    args = parser.parse_args()
+    parser.add_argument("--lists", action="store_true",
+                        help="the list and queue pages with 10,000 applications instead (bench/lists.py)")
+    args, rest = parser.parse_known_args()
+    if args.lists:
+        import lists
+        sys.argv = [sys.argv[0], *rest]
+        return lists.main()
     import stack
     from onematter.case.accounts import add_user
     from onematter.config.db import session_scope

@@ -52,7 +52,6 @@ def _last4(session) -> str:
 
 def test_window_agent_ems_enterprise_and_nothing_twice(session, catalogue, form):
     from onematter.services.deliveries import DeliveryRefused, deliveries, handover
-    from tests.test_claims import _client  # noqa: F401
     no = _complete(session, form)
     state = deliveries(application_no=no)
     assert [a["addressee"] for a in state["addressees"]] == ["person", "enterprise"]

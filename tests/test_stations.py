@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from onematter.case.models import Document, MaterialFile, StaffTask
+from onematter.case.models import Document, MaterialFile, Rating, StaffTask
 from onematter.casework.staff_tasks import RESULTS
 from tests.conftest import make_id
 from tests.test_web import PASSWORD, _csrf, _login
@@ -56,6 +56,7 @@ def stations(session, catalogue, scanned_form, monkeypatch):
             issue_all(s, app_id)
             s.add(StaffTask(key=f"visit:{app_id}", kind="visit", title=f"回访 {station}", application_id=app_id,
                             station=station, subject={}, due_on=app.application_date, result={}))
+            s.add(Rating(application_id=app_id, station=station, level=4))
     monkeypatch.setattr(handover, "hand_over", lambda **kw: None)
     return numbers
 
@@ -108,6 +109,8 @@ def test_each_clerk_sees_their_own_station_only(stations, session):
         assert all(make_id("19900909", seq=seq) not in exported.text for seq in ("171", "181"))    # masked
         own = theirs if user == "zhapu" else mine           # the supervisor works at the centre
         assert set(_rows(c.get("/mine").text)) <= {own}, user           # open cases of one's own station only
+        rated = c.get("/ratings").text
+        assert set(re.findall(r'href="/applications/(PHYJS-[\d-]+)"', rated)) == visible, user
         tasks_csv = c.get("/tasks.csv", params={"station": "全部"}).text
         assert ("回访 " + ZHAPU in tasks_csv) == (user in ("zhapu", "lik")), user
         assert ("回访 " + CENTRE in tasks_csv) == (user in ("wangjue", "lik")), user

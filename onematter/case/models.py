@@ -157,6 +157,20 @@ class Throttle(SQLModel, table=True):
     locked_until: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
+class Rating(SQLModel, table=True):
+    """好差评 (domain.md §1.4): the applicant's one rating of an application's service, bound to
+    it by the 办结通知书's number and code; a 差评 opens a 整改 task for the taking station."""
+    __tablename__ = "ratings"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: uuid.UUID = Field(foreign_key="applications.id", unique=True)
+    station: str = Field(max_length=60)
+    level: int                                     # 5 非常满意 … 1 非常不满意
+    reasons: list = json_field(list)               # 差评: 办事效率 / 服务态度 / 政策解释 / 材料要求 / 其他
+    text: str = ""
+    task_id: uuid.UUID | None = Field(default=None, foreign_key="staff_tasks.id")
+    at: dt.datetime = timestamp()
+
+
 class DailySerial(SQLModel, table=True):
     __tablename__ = "daily_serials"
     prefix: str = Field(primary_key=True, max_length=16)

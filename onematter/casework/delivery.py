@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import urlencode
 
 from sqlmodel import Session, select
 
@@ -211,5 +212,10 @@ def announce_result(session: Session, app: Application) -> None:
                                  recorded_by="系统（办结短信）"))
             session.add(Event(application_id=app.id, entity="delivery", entity_id=app.id, to_status="sent",
                               actor="flow:issue", note="申请人：电子送达，已发送下载短信"))
+    completion = session.exec(select(Document).where(Document.application_id == app.id,
+                                                     Document.doc_key == "completion")).first()
+    if completion is not None:                 # 好差评: the rating page, bound by the notice's number and code
+        payload["rate_url"] = (f"{get_settings().public_base_url.rstrip('/')}/rate?"
+                               f"{urlencode({'no': completion.document_no, 'code': completion.verification_code})}")
     enqueue(session, key=f"completed:{app.id}", kind="completed", payload=payload, person_id=app.person_id,
             application_id=app.id)

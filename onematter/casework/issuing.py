@@ -115,6 +115,9 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
         ctx["delivery"] = planned(app) | {"label": METHODS[planned(app)["method"]]}
     if doc_key == "receipt":             # 办件查询: the second QR code, beside the verification one
         ctx["doc"]["track_url"] = settings.public_base_url.rstrip("/") + "/track"
+    if doc_key == "completion":          # 好差评 (domain.md §1.4): the rating page's QR code
+        ctx["doc"]["rate_url"] = settings.public_base_url.rstrip("/") + "/rate"
+        ctx["rating_days"] = policy.rating.rectify_days
     if doc_key == "completion":       # each matter's own documents, by title, for the summary table
         for view, case in zip(ctx["matters"], cases):
             spec = matters.spec(case.matter)

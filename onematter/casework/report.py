@@ -19,6 +19,7 @@ from sqlmodel import Session, func, select
 from onematter import matters
 from onematter.case.models import Application, MatterCase, Notification
 from onematter.config.settings import TZ, get_settings, local
+from onematter.casework import ratings
 from onematter.documents import render as docs
 from onematter.documents.files import write_atomically
 from onematter.matters.spec import ReportLine
@@ -67,6 +68,7 @@ def figures(session: Session, month: dt.date) -> dict:
         if s.report:
             _merge(f, s.report.figures(session, start_at, end_at))
     f["delivery"] = {k: delivery.get(k, 0) for k in ("sent", "failed", "suppressed", "pending")}
+    f["ratings"] = ratings.figures(session, start, end)        # 好差评 per station (domain.md §1.4)
     return f
 
 
@@ -101,6 +103,11 @@ def to_csv(f: dict) -> str:
     labels = {"sent": "已发送", "failed": "发送失败", "suppressed": "已退订", "pending": "待发送"}
     for k, n in f["delivery"].items():
         w.writerow(["消息发送", labels[k], n])
+    for station, r in f.get("ratings", {}).items():
+        w.writerow([f"好差评：{station}", "评价数", r["ratings"]])
+        w.writerow([f"好差评：{station}", "好评率（%）", "" if r["good_rate"] is None else r["good_rate"]])
+        w.writerow([f"好差评：{station}", "差评", r["bad"]])
+        w.writerow([f"好差评：{station}", "整改率（%）", "" if r["rectify_rate"] is None else r["rectify_rate"]])
     return out.getvalue()
 
 

@@ -13,12 +13,13 @@ from sqlmodel import Session, select
 from onematter import matters
 from onematter.case.models import Event, StaffTask
 from onematter.config.settings import now
+from onematter.casework.ratings import RECTIFY
 from onematter.followups.tasks import VISIT_RESULTS, TaskRefused
 from onematter.matters.spec import TaskKind
 
 __all__ = ["RESULTS", "TaskRefused", "complete_task", "find_task", "task_kinds"]
 
-CORE_KINDS = (TaskKind("visit", VISIT_RESULTS),)
+CORE_KINDS = (TaskKind("visit", VISIT_RESULTS), RECTIFY)
 
 
 def task_kinds() -> dict[str, TaskKind]:
@@ -61,6 +62,8 @@ def complete_task(session: Session, task_id: str, *, result: str, by: str, note:
         raise TaskRefused(f"结果应为：{'、'.join(f'{k}（{v}）' for k, v in allowed.items())}")
     if not by.strip():
         raise TaskRefused("请填写办理人姓名")
+    if kind and kind.note_required and not (note or "").strip():
+        raise TaskRefused(kind.note_required)
     if kind and kind.check:
         kind.check(task, result, ended)
     task.status, task.result = "done", {"result": result, "label": allowed.get(result, result), "note": note}

@@ -123,6 +123,7 @@ class TaskKind:
     # (session, task, result, ended) after it is recorded: True when the task's application is due
     # documents now (the core issues them: a matter does not issue)
     done: Callable[["Session", "StaffTask", str, str | None], bool] | None = None
+    note_required: str | None = None      # the refusal when the note (备注) is empty: the note is the record
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,11 @@ class Material(BaseModel):
         return not self.shared and ("all" in self.needed_by or bool(set(self.needed_by) & set(matter_keys)))
 
 
+class Rating(BaseModel):
+    """好差评 (domain.md §1.4): a 差评's 整改 task is due this many working days after it."""
+    rectify_days: int = Field(default=15, ge=1, le=60)
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="allow")      # matter blocks, typed by their modules
 
@@ -86,6 +91,7 @@ class Policy(BaseModel):
     followups: Followups = Field(default_factory=Followups)
     materials: list[Material] = Field(default_factory=list)
     correction_days: int = Field(default=10, ge=1, le=60)     # 补正 period, working days
+    rating: Rating = Field(default_factory=Rating)
     _blocks: dict[str, Any] = PrivateAttr(default_factory=dict)
     _source: str = PrivateAttr(default="")
 

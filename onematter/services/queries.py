@@ -191,6 +191,8 @@ def _event_text(e: Event) -> str:
     if e.entity == "application":
         label = APPLICATION_STATUS_LABELS.get(e.to_status, e.to_status)
         return f"联办申请：{label}" + (f"（{e.note}）" if e.note else "")
+    if e.entity.startswith("task:"):
+        return f"待办：{e.note}" if e.note else f"待办：{e.to_status}"
     if e.entity == "delivery":
         return ("送达：" if e.to_status == "served" else "送达（已发送）：") + (e.note or "")
     matter = e.entity.split(":", 1)[-1]
@@ -248,7 +250,10 @@ def _filters(**given: str) -> dict:
 def list_rows(session: Session, f: dict, *, viewer: Viewer = EVERYONE, limit: int | None = None) -> list[dict]:
     """The cases these filters choose, newest first, as the list and its export show them (masked)."""
     f = _filters(**f)
-    query = viewer.where(select(Application, Person).join(Person, Person.id == Application.person_id))
+    # the columns shown only (not the stored form): a 10,000-row export stays light
+    query = viewer.where(select(Application.id, Application.application_no, Application.application_date,
+                                Application.deadline, Application.status, Application.town, Application.station,
+                                Person.name, Person.id_number).join(Person, Person.id == Application.person_id))
     if f["status"] in APPLICATION_STATUS_LABELS:
         query = query.where(Application.status == f["status"])
     if f["matter"] in matters.keys():
@@ -281,27 +286,32 @@ def list_rows(session: Session, f: dict, *, viewer: Viewer = EVERYONE, limit: in
             query = query.where(Person.name.contains(q))
     query = query.order_by(Application.application_no.desc())
     rows = session.exec(query.limit(limit) if limit else query).all()
-    titles = _matter_titles(session, [a.id for a, _ in rows])
-    policy, day = load_policy(), today()
-    return [{"no": app_row.application_no, "name": person.name, "id_masked": mask_id(person.id_number),
-             "date": app_row.application_date.isoformat(), "deadline": app_row.deadline.isoformat(),
-             "status": APPLICATION_STATUS_LABELS.get(app_row.status, app_row.status),
-             "overdue": app_row.deadline < day and app_row.status != "completed",
-             "card": card(working_days_between(day, app_row.deadline, policy)
-                          if app_row.status not in ("completed", "awaiting_materials") else None),
-             "town": app_row.town, "station": app_row.station, "matters": "、".join(titles.get(app_row.id, []))}
-            for app_row, person in rows]
+    titles = _matter_titles(session, [r.application_no for r in rows],
+                            among=None if limit else query.with_only_columns(Application.id).order_by(None))
+    day, left = today(), days_left()
+    return [{"no": r.application_no, "name": r.name, "id_masked": mask_id(r.id_number),
+             "date": r.application_date.isoformat(), "deadline": r.deadline.isoformat(),
+             "status": APPLICATION_STATUS_LABELS.get(r.status, r.status),
+             "overdue": r.deadline < day and r.status != "completed",
+             "card": card(left(r.deadline) if r.status not in ("completed", "awaiting_materials") else None),
+             "town": r.town, "station": r.station, "matters": "、".join(titles.get(r.application_no, []))}
+            for r in rows]
 
 
-def _matter_titles(session: Session, ids: list) -> dict:
-    """Each application's matters (short titles, in the registry's order), a few queries for all."""
+def _matter_titles(session: Session, nos: list[str], among=None) -> dict[str, list[str]]:
+    """Each application's matters by its number (short titles, in the registry's order): for the
+    numbers given, or for every application the select of ids `among` chooses (one query)."""
     order = {k: i for i, k in enumerate(matters.keys())}
-    found: dict = {}
-    for start in range(0, len(ids), 500):
-        for app_id, matter in session.exec(select(MatterCase.application_id, MatterCase.matter)
-                                           .where(MatterCase.application_id.in_(ids[start:start + 500]))).all():
-            found.setdefault(app_id, []).append(matter)
-    return {a: [matters.spec(m).short for m in sorted(ms, key=order.get)] for a, ms in found.items()}
+    short = {s.key: s.short for s in matters.all_specs()}
+    found: dict[str, list[str]] = {}
+    query = select(Application.application_no, MatterCase.matter).join(
+        Application, Application.id == MatterCase.application_id)
+    chunks = [query.where(Application.id.in_(among))] if among is not None else [
+        query.where(Application.application_no.in_(nos[start:start + 500])) for start in range(0, len(nos), 500)]
+    for chunk in chunks:
+        for no, matter in session.exec(chunk).all():
+            found.setdefault(no, []).append(matter)
+    return {a: [short[m] for m in sorted(ms, key=order.__getitem__)] for a, ms in found.items()}
 
 
 LIST_COLUMNS = [("no", "申请编号"), ("name", "申请人"), ("id_masked", "身份证号（脱敏）"), ("matters", "申请事项"),
@@ -312,27 +322,21 @@ LIST_COLUMNS = [("no", "申请编号"), ("name", "申请人"), ("id_masked", "�
 def my_work(session: Session, *, user: StaffUser) -> dict:
     """我的待办: the decisions this user holds (认领), their station's open cases by deadline (at
     most LIST_LIMIT) and its open staff tasks."""
-    policy, day = load_policy(), today()
+    left = days_left()
     claims = []
-    for spec in matters.deciding():
-        for case in session.exec(select(MatterCase).where(MatterCase.matter == spec.key,
-                                                          MatterCase.status == spec.decision.waiting,
-                                                          MatterCase.assignee == user.name)).all():
-            app_row = session.get(Application, case.application_id)
-            left = working_days_between(day, case.deadline, policy)
-            claims.append({"no": app_row.application_no, "matter": spec.key, "title": spec.title,
-                           "deadline": case.deadline.isoformat(), "left": left, "card": card(left),
-                           "station": app_row.station})
-    claims.sort(key=lambda c: c["deadline"])
+    for case, app_row in session.exec(_waiting(assignee=user.name)).all():
+        n = left(case.deadline)
+        claims.append({"no": app_row.application_no, "matter": case.matter, "title": matters.spec(case.matter).title,
+                       "deadline": case.deadline.isoformat(), "left": n, "card": card(n), "station": app_row.station})
     query = (select(Application, Person).join(Person, Person.id == Application.person_id)
              .where(Application.station == user.station, Application.status != "completed")
              .order_by(Application.deadline, Application.application_no).limit(LIST_LIMIT + 1))
     rows = session.exec(query).all()
-    titles = _matter_titles(session, [a.id for a, _ in rows])
+    titles = _matter_titles(session, [a.application_no for a, _ in rows])
     cases = [{"no": a.application_no, "name": p.name, "id_masked": mask_id(p.id_number),
               "status": APPLICATION_STATUS_LABELS.get(a.status, a.status), "deadline": a.deadline.isoformat(),
-              "card": card(working_days_between(day, a.deadline, policy) if a.status != "awaiting_materials" else None),
-              "matters": "、".join(titles.get(a.id, []))} for a, p in rows[:LIST_LIMIT]]
+              "card": card(left(a.deadline) if a.status != "awaiting_materials" else None),
+              "matters": "、".join(titles.get(a.application_no, []))} for a, p in rows[:LIST_LIMIT]]
     tasks = tasks_context(session, station=user.station, viewer=Viewer(station=user.station, sees_all=False))["tasks"]
     return {"claims": claims, "cases": cases, "more": len(rows) > LIST_LIMIT, "tasks": tasks, "cards": CARD_LABELS,
             "station": user.station}
@@ -381,13 +385,13 @@ def decision_queue(session: Session, *, station: str = "", assignee: str = "", l
     query = _waiting(station, assignee)
     total = session.exec(select(func.count()).select_from(query.order_by(None).subquery())).one()
     out = []
-    policy, day = load_policy(), today()
+    day, days = today(), days_left()
     for case, app_row in session.exec(query.limit(limit) if limit else query).all():
         spec = matters.spec(case.matter)
         person = session.get(Person, app_row.person_id)
         needed = {m.key for m in casework_materials.needed([spec.key])}
         shown = [m for m in casework_materials.view(session, app_row) if m["key"] in needed]
-        left = working_days_between(day, case.deadline, policy)
+        left = days(case.deadline)
         out.append({"no": app_row.application_no, "matter": spec.key, "title": spec.title,
                     "name": person.name, "deadline": case.deadline.isoformat(),
                     "left": left, "card": card(left), "assignee": case.assignee or "",
@@ -404,14 +408,14 @@ def decision_queue(session: Session, *, station: str = "", assignee: str = "", l
 
 def queue_rows(session: Session, *, station: str = "", assignee: str = "") -> list[dict]:
     """The whole queue as its export shows it: one row a matter, no facts."""
-    policy, day = load_policy(), today()
+    days = days_left()
     rows = session.exec(select(MatterCase, Application, Person).join(Application, Application.id == MatterCase.application_id)
                         .join(Person, Person.id == Application.person_id)
                         .where(MatterCase.id.in_(_waiting(station, assignee).with_only_columns(MatterCase.id).order_by(None)))
                         .order_by(MatterCase.deadline, Application.application_no, MatterCase.matter)).all()
     out = []
     for case, app_row, person in rows:
-        left = working_days_between(day, case.deadline, policy)
+        left = days(case.deadline)
         out.append({"no": app_row.application_no, "title": matters.spec(case.matter).title, "name": person.name,
                     "id_masked": mask_id(person.id_number), "station": app_row.station,
                     "assignee": case.assignee or "未认领", "deadline": case.deadline.isoformat(), "left": left,
@@ -424,6 +428,18 @@ QUEUE_COLUMNS = [("no", "申请编号"), ("title", "事项"), ("name", "申请�
                  ("left", "剩余工作日"), ("card", "督办")]
 TASK_COLUMNS = [("due", "应完成日期"), ("title", "待办"), ("station", "网点"), ("no", "申请编号"),
                 ("overdue_text", "超期")]
+
+
+def days_left():
+    """Working days from today to a deadline, each distinct deadline counted once (a list of
+    10,000 cases has a few dozen deadlines)."""
+    policy, day, memo = load_policy(), today(), {}
+
+    def left(deadline: dt.date) -> int:
+        if deadline not in memo:
+            memo[deadline] = working_days_between(day, deadline, policy)
+        return memo[deadline]
+    return left
 
 
 def card(left: int | None) -> str:

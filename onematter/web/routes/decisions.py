@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlencode
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
@@ -49,7 +51,8 @@ async def claim(request: Request, no: str, matter: str, user: Supervisor, sessio
             decisions.claim(application_no=no[:40], matter=matter[:40], by=user.name, actor=f"web:{user.username}")
     except (ClaimRefused, NotFound) as exc:
         return _error(request, session, str(exc))
-    return RedirectResponse(f"/decisions#{no}-{matter}", status_code=303)
+    back = urlencode({k: v[:60] for k, v in parse_qsl(str(form.get("back") or "")) if k in ("station", "assignee")})
+    return RedirectResponse(f"/decisions{'?' + back if back else ''}#{no}-{matter}", status_code=303)
 
 
 @router.post("/decisions/{no}/{matter}", dependencies=[CsrfChecked])

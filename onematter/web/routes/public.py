@@ -10,7 +10,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 from onematter.casework.public import AccessRefused
 from onematter.policy import load_policy
-from onematter.services import deliveries
+from onematter.case.forms import FormError
+from onematter.services import deliveries, ratings
 from onematter.config.settings import get_settings
 from onematter.web.deps import csrf_ok, page
 
@@ -62,3 +63,45 @@ async def collect(request: Request):
                        status=403)
     return FileResponse(path, media_type="application/pdf", filename=name,
                         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"})
+
+
+# ------------------------------------------------------------------ 好差评
+
+
+def _rate_page(request: Request, no: str, code: str, ctx: dict, status: int = 200) -> HTMLResponse:
+    return _public(request, "rate.html", {"no": no, "code": code, "levels": ratings.LEVELS,
+                                          "reasons": ratings.REASONS} | ctx, status=status)
+
+
+@router.get("/rate", response_class=HTMLResponse)
+def rate_page(request: Request, no: str = "", code: str = ""):
+    """The 办结通知书's QR code and the 办结 SMS link: a phone-sized page, no login."""
+    no, code = no[:40], code[:20]
+    try:
+        found = ratings.page(document_no=no, code=code)
+    except ratings.RatingRefused as exc:
+        return _rate_page(request, no, code, {"refused": str(exc)}, status=404)
+    return _rate_page(request, no, code, found)
+
+
+@router.post("/rate", response_class=HTMLResponse)
+async def rate(request: Request):
+    form = await request.form()
+    no, code = str(form.get("no") or "")[:40], str(form.get("code") or "")[:20]
+    values = {"level": str(form.get("level") or "")[:2], "reasons": [str(r)[:20] for r in form.getlist("reasons")][:10],
+              "text": str(form.get("text") or "")[:1000]}
+    try:
+        found = ratings.page(document_no=no, code=code)
+    except ratings.RatingRefused as exc:
+        return _rate_page(request, no, code, {"refused": str(exc)}, status=404)
+    if not csrf_ok(request, form):
+        return _rate_page(request, no, code, found | {"values": values,
+                                                      "errors": {"level": "页面已过期，请重新选择后提交"}}, status=400)
+    try:
+        done = ratings.rate(document_no=no, code=code, level=values["level"], reasons=values["reasons"],
+                            text=values["text"])
+    except FormError as exc:
+        return _rate_page(request, no, code, found | {"values": values, "errors": exc.fields}, status=422)
+    except ratings.RatingRefused as exc:
+        return _rate_page(request, no, code, found | {"rated": True, "rated_label": "", "refused": str(exc)}, status=409)
+    return _rate_page(request, no, code, found | {"thanks": done})
