@@ -40,10 +40,11 @@ def test_a_station_takes_the_centre_decides_the_veteran_rates(web, session, monk
     add_user(session, username="zhapu", name="陈乍浦", role="window", station=ZHAPU, password=PASSWORD)
     add_user(session, username="lik", name="李科长", role="supervisor", station=CENTRE, password=PASSWORD)
     session.commit()
+    refused: list[str] = []                     # what the Content-Security-Policy blocked: nothing
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         # the centre takes one application first: the station's clerk must not see it
-        centre = browser.new_context(locale="zh-CN").new_page()
+        centre = _watched(browser.new_context(locale="zh-CN").new_page(), refused)
         sign_in(centre, f"{web}/applications/new", "wangjue", PASSWORD)
         _fill_form(centre, "330482198808083152", "91330482MA2B3C4D5Y")
         _attach_materials(centre)
@@ -51,7 +52,7 @@ def test_a_station_takes_the_centre_decides_the_veteran_rates(web, session, monk
         centre.wait_for_selector("#packet-link")
         centre_no = centre.inner_text("#application-no")
 
-        clerk = browser.new_context(locale="zh-CN").new_page()
+        clerk = _watched(browser.new_context(locale="zh-CN").new_page(), refused)
         sign_in(clerk, f"{web}/applications/new", "zhapu", PASSWORD)
         _fill_form(clerk, make_id("19900101", seq="123"), "91330482MA2B3C4D5Y")
         _attach_materials(clerk)
@@ -69,7 +70,7 @@ def test_a_station_takes_the_centre_decides_the_veteran_rates(web, session, monk
         assert no in clerk.inner_text("#my-cases")
         _shot(clerk, "station-my-work")
 
-        boss = browser.new_context(locale="zh-CN").new_page()
+        boss = _watched(browser.new_context(locale="zh-CN").new_page(), refused)
         sign_in(boss, f"{web}/decisions", "lik", PASSWORD)
         boss.goto(f"{web}/decisions?station={ZHAPU}")
         section = boss.locator(f'section[id="{no}-employer_incentive"]')
@@ -109,8 +110,8 @@ def test_a_station_takes_the_centre_decides_the_veteran_rates(web, session, monk
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        phone = browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667}, is_mobile=True,
-                                    has_touch=True).new_page()
+        phone = _watched(browser.new_context(locale="zh-CN", viewport={"width": 375, "height": 667}, is_mobile=True,
+                                             has_touch=True).new_page(), refused)
         # 办件查询 from the receipt's second QR code (the number and code), then the ID's last 4
         phone.goto(f"{web}/track?no={receipt.document_no}&code={receipt.verification_code}")
         phone.fill("#id_last4", person.id_number[-4:])
@@ -133,12 +134,24 @@ def test_a_station_takes_the_centre_decides_the_veteran_rates(web, session, monk
         _shot(phone, "veteran-rate")
         phone.click("#rate-form button")
         phone.wait_for_selector("#rated")
+        assert refused == []
+        # the watch works: an inline script injected into a page is refused, and said so
+        phone.evaluate("() => { const s = document.createElement('script'); s.textContent = 'window.x = 1';"
+                       " document.body.appendChild(s); }")
+        phone.wait_for_timeout(200)
+        assert refused and phone.evaluate("() => window.x") is None
         browser.close()
     session.rollback()
     (rating,) = session.exec(select(Rating)).all()
     assert (rating.level, rating.station, rating.task_id) == (5, ZHAPU, None)
     from onematter.casework.delivery import served_all
     assert served_all(session, app)
+
+
+def _watched(page, refused: list[str]):
+    """The page, its console watched for what the Content-Security-Policy refused."""
+    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    return page
 
 
 def test_the_list_keeps_its_filters_in_the_url(web, session):  # noqa: F811

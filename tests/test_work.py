@@ -36,7 +36,9 @@ def test_a_comment_is_on_the_timeline_with_its_author_and_an_empty_one_is_refuse
     assert too_long.status_code == 422 and "备注最多 500 字，现有 501 字" in too_long.text
     session.rollback()
     assert session.exec(select(func.count()).select_from(Comment)).one() == 0          # nothing half-stored
-    done = c.post(f"/applications/{no}/comments", data={"csrf_token": token, "comment": "已电话联系企业\x07补交社保证明"},
+    bell = c.post(f"/applications/{no}/comments", data={"csrf_token": token, "comment": "已电话联系企业\x07补交社保证明"})
+    assert bell.status_code == 400 and "无法识别的字符" in bell.text       # a control character: refused before the route
+    done = c.post(f"/applications/{no}/comments", data={"csrf_token": token, "comment": "已电话联系企业\u200b补交社保证明"},
                   follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == f"/applications/{no}#timeline"
     session.rollback()

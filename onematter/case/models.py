@@ -171,6 +171,35 @@ class Rating(SQLModel, table=True):
     at: dt.datetime = timestamp()
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in staff session, held on the server: the cookie carries only its random id, so
+    signing out ends it for every copy of the cookie, and it ends after `web_idle_minutes`
+    without a request (counted from the last one)."""
+    __tablename__ = "web_sessions"
+    id: str = Field(primary_key=True, max_length=64)
+    username: str = Field(max_length=32, index=True)
+    created_at: dt.datetime = timestamp()
+    last_seen_at: dt.datetime = timestamp()
+    ended_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    ended_why: str | None = Field(default=None, max_length=16)      # logout | idle | disabled
+
+
+class AccessLog(SQLModel, table=True):
+    """查询留痕 (domain.md §1.5): one row per display of a person's unmasked data or of a document —
+    who (account, station), what (person, application, document), when, how (the page or the
+    command). Append-only: the database refuses an UPDATE or DELETE (a trigger, migration 0014)."""
+    __tablename__ = "access_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = timestamp(index=True)
+    account: str = Field(max_length=40)
+    station: str = Field(max_length=60)
+    person_id: uuid.UUID | None = Field(default=None, index=True)
+    application_id: uuid.UUID | None = Field(default=None)
+    item: str | None = Field(default=None, max_length=80)        # a document's number, a scan's digest
+    what: str = Field(max_length=24)                             # case | print | document | material | export | lookup
+    how: str = Field(max_length=200)                             # the route with its query, or the command
+
+
 class DailySerial(SQLModel, table=True):
     __tablename__ = "daily_serials"
     prefix: str = Field(primary_key=True, max_length=16)

@@ -293,6 +293,7 @@ def _start_web(port: int) -> None:
     carry a search term."""
 
 
-    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                            server_header=False)
     logging.getLogger("uvicorn.error").addFilter(MaskingFilter())     # its tracebacks, masked
     threading.Thread(target=uvicorn.Server(config).run, daemon=True, name="web").start()

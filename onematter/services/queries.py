@@ -78,15 +78,17 @@ def form_context(session: Session) -> dict:
                           for m in load_policy().materials if not m.shared]}
 
 
-def person_lookup(session: Session, *, id_number: str) -> dict:
-    """A returning person's last details for the form: {found, applicant}."""
+def person_lookup(session: Session, *, id_number: str, viewer: Viewer = EVERYONE) -> dict:
+    """A returning person's last details for the form, from the last application this viewer may
+    see (a clerk: their own station's): {found, applicant}."""
     person = session.exec(select(Person).where(Person.id_number == id_number)).first()
     if person is None:
         return {"found": False}
-    last = session.exec(select(Application).where(Application.person_id == person.id)
+    last = session.exec(viewer.where(select(Application).where(Application.person_id == person.id))
                         .order_by(Application.submitted_at.desc())).first()
-    applicant = dict(last.form["applicant"]) if last else {"name": person.name, "mobile": person.mobile}
-    return {"found": True, "applicant": applicant}
+    if last is None:
+        return {"found": False}
+    return {"found": True, "applicant": dict(last.form["applicant"])}
 
 
 # ------------------------------------------------------------------ one application

@@ -18,11 +18,12 @@ from onematter.case.models import Application
 class Viewer:
     station: str
     sees_all: bool
+    account: str = ""              # who looks (查询留痕): `web:<username>`, `cli:<name>`
 
     @classmethod
     def of(cls, user) -> "Viewer":
         """A signed-in staff user: a supervisor sees every station, a window clerk their own."""
-        return cls(station=user.station, sees_all=user.role == "supervisor")
+        return cls(station=user.station, sees_all=user.role == "supervisor", account=f"web:{user.username}")
 
     def may_see(self, app: Application) -> bool:
         return self.sees_all or app.station == self.station

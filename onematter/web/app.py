@@ -27,6 +27,7 @@ from onematter import matters
 from onematter.config.privacy import safe_traceback
 from onematter.config.settings import get_settings
 from onematter.web.deps import Forbidden, NeedLogin, page as _page
+from onematter.web.hardening import Hardening
 from onematter.web.routes import applications, auth, decisions, documents, health, public, ratings, sms, tasks, \
     verify
 
@@ -63,6 +64,7 @@ def create_app() -> FastAPI:
     app = FastAPI(title="onematter 工作台", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=secret_key(), session_cookie="onematter_session",
                        max_age=settings.web_idle_minutes * 60, same_site="lax", https_only=False)
+    app.add_middleware(Hardening)          # outermost: before the session, every request and response
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.loader = template_loader()

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from onematter.case.models import StaffUser
 from onematter.config.db import session_scope
 from onematter.config.settings import today
-from onematter.services import queries
+from onematter.services import queries, staff
 
 
 class NeedLogin(Exception):
@@ -45,6 +45,12 @@ def page(request: Request, name: str, ctx: dict, status: int = 200) -> HTMLRespo
 
 
 # ------------------------------------------------------------------ sessions, users, CSRF
+
+
+def said(request: Request) -> str:
+    """The request as the access log records it: method, path and query (at most 200 characters)."""
+    query = request.url.query
+    return (f"{request.method} {request.url.path}" + (f"?{query}" if query else ""))[:200]
 
 
 def csv_response(data: bytes, name: str) -> Response:
@@ -81,7 +87,7 @@ def current_user(request: Request, session: SessionDep) -> StaffUser:
     uid = request.session.get("uid")
     if uid:
         user = queries.staff_user(session, username=uid)
-        if user is not None:
+        if user is not None and staff.session_live(sid=str(request.session.get("sid") or ""), username=uid):
             request.state.user = user
             return user
         request.session.clear()

@@ -16,9 +16,9 @@ from onematter.case.lifecycle import NotFound, OpenApplicationExists
 from onematter.case.models import StaffUser
 from onematter.casework.intake import parse_intake
 from onematter.documents import scans
-from onematter.services import applications, deliveries, exports, materials, queries
+from onematter.services import applications, audit, deliveries, exports, materials, queries
 from onematter.services.scope import Viewer
-from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csrf_ok, csv_response, page
+from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csrf_ok, csv_response, page, said
 
 router = APIRouter()
 
@@ -129,10 +129,19 @@ async def precheck(request: Request, user: CurrentUser):
 @router.post("/persons/lookup")
 async def lookup(request: Request, user: CurrentUser, session: SessionDep):
     """A returning person's last details, for the form (POST: the ID number stays out of URLs and logs)."""
-    body = await request.json()
     if request.headers.get("x-csrf-token") != request.session.get("csrf"):
         raise HTTPException(400, "安全校验未通过，请刷新页面")
-    return queries.person_lookup(session, id_number=str(body.get("id_number") or "").strip().upper()[:18])
+    try:
+        body = await request.json()
+    except ValueError:
+        raise HTTPException(400, "请求格式有误：应为 {\"id_number\": \"…\"}") from None
+    number = body.get("id_number") if isinstance(body, dict) else None
+    if not isinstance(number, str) or not re.fullmatch(r"\d{17}[\dXx]", number.strip()):
+        raise HTTPException(400, "id_number 应为18位公民身份号码")
+    found = queries.person_lookup(session, id_number=number.strip().upper(), viewer=Viewer.of(user))
+    if found["found"]:
+        audit.seen(Viewer.of(user), "lookup", how=said(request), id_number=number.strip().upper())
+    return found
 
 
 def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
@@ -206,7 +215,9 @@ def _case(query, session, no: str, user: StaffUser) -> dict:
 
 @router.get("/applications/{no}", response_class=HTMLResponse)
 def case_page(request: Request, no: str, user: CurrentUser, session: SessionDep):
-    return page(request, "case.html", _case(queries.case_context, session, no, user))
+    ctx = _case(queries.case_context, session, no, user)
+    audit.seen(Viewer.of(user), "case", how=said(request), application_no=ctx["app"]["no"])
+    return page(request, "case.html", ctx)
 
 
 @router.get("/applications/{no}/progress")
@@ -288,6 +299,7 @@ def print_packet(request: Request, no: str, user: CurrentUser, session: SessionD
     ctx = _case(queries.case_context, session, no, user)
     if not ctx["packet"]:
         raise HTTPException(404, "文书清单尚未出具，请稍候")
+    audit.seen(Viewer.of(user), "print", how=said(request), application_no=ctx["app"]["no"])
     return page(request, "print.html", {"packet": ctx["packet"], "no": ctx["app"]["no"]})
 
 
@@ -308,6 +320,7 @@ def list_export(request: Request, user: CurrentUser, session: SessionDep):
     """The list as CSV, every case the filters choose (not only the page's 100), as this user may see."""
     filters = {k: str(request.query_params.get(k) or "")[:40] for k in queries.LIST_FILTERS}
     rows = queries.list_rows(session, filters, viewer=Viewer.of(user))
+    audit.seen(Viewer.of(user), "export", how=said(request), item=f"{len(rows)} 行")
     for r in rows:
         r["card"] = queries.CARD_LABELS.get(r["card"], "")
     return csv_response(exports.csv_bytes(queries.LIST_COLUMNS, rows), "applications")

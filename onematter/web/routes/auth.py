@@ -34,14 +34,16 @@ async def login(request: Request):
     name, why = staff.sign_in(username=username, password=str(form.get("password") or ""))
     if name is None:
         return page(request, "login.html", {"next": nxt, "username": username, "error": why}, status=401)
-    request.session.clear()
+    request.session.clear()                        # a new session: nothing of the one before carries over
     request.session["uid"] = name
+    request.session["sid"] = staff.start_session(username=name)
     request.session["csrf"] = secrets.token_urlsafe(24)
     return RedirectResponse(nxt, status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
 def logout(request: Request):
+    staff.end_session(sid=str(request.session.get("sid") or ""))       # every copy of the cookie
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

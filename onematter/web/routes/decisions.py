@@ -11,8 +11,9 @@ from onematter import matters
 from onematter.case.lifecycle import NotFound
 from onematter.casework.claims import ClaimRefused
 from onematter.casework.processing import DecisionRefused
-from onematter.services import decisions, exports, queries
-from onematter.web.deps import CsrfChecked, SessionDep, Supervisor, csv_response, page
+from onematter.services import audit, decisions, exports, queries
+from onematter.services.scope import Viewer
+from onematter.web.deps import CsrfChecked, SessionDep, Supervisor, csv_response, page, said
 
 router = APIRouter()
 
@@ -31,9 +32,10 @@ def queue(request: Request, user: Supervisor, session: SessionDep, error: str = 
 
 
 @router.get("/decisions.csv")
-def queue_export(user: Supervisor, session: SessionDep, station: str = "", assignee: str = ""):
-    return csv_response(exports.csv_bytes(queries.QUEUE_COLUMNS, queries.queue_rows(
-        session, station=station[:60], assignee=assignee[:30])), "decisions")
+def queue_export(request: Request, user: Supervisor, session: SessionDep, station: str = "", assignee: str = ""):
+    rows = queries.queue_rows(session, station=station[:60], assignee=assignee[:30])
+    audit.seen(Viewer.of(user), "export", how=said(request), item=f"{len(rows)} 行")
+    return csv_response(exports.csv_bytes(queries.QUEUE_COLUMNS, rows), "decisions")
 
 
 @router.post("/decisions/{no}/{matter}/claim", dependencies=[CsrfChecked])

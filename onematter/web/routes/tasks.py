@@ -6,9 +6,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from onematter.casework.staff_tasks import TaskRefused
-from onematter.services import exports, queries, staff_tasks
+from onematter.services import audit, exports, queries, staff_tasks
 from onematter.services.scope import Viewer
-from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csv_response, page
+from onematter.web.deps import CsrfChecked, CurrentUser, SessionDep, csv_response, page, said
 
 router = APIRouter()
 
@@ -21,8 +21,10 @@ def tasks_page(request: Request, user: CurrentUser, session: SessionDep, station
 
 
 @router.get("/tasks.csv")
-def tasks_export(user: CurrentUser, session: SessionDep, station: str = ""):
+def tasks_export(request: Request, user: CurrentUser, session: SessionDep, station: str = ""):
     ctx = queries.tasks_context(session, station=station[:60] or user.station, viewer=Viewer.of(user))
+    audit.seen(Viewer.of(user), "export", how=said(request),
+               item=f"{len(ctx['tasks'])} 行")
     return csv_response(exports.csv_bytes(queries.TASK_COLUMNS, ctx["tasks"]), "tasks")
 
 
