@@ -157,3 +157,23 @@ def test_a_case_just_decided_is_not_stuck_while_its_documents_render(session, ca
     assert state.unfinished and "completion" in state.missing and not state.stuck
     age()
     assert progress(session, app).stuck
+
+
+def test_an_application_whose_attempts_all_failed_is_the_sweepers_once_the_queue_gave_up(session, catalogue, form):
+    """A long fault (a full disk): the queue tried 5 times and marked the item failed. Nobody has to
+    resume it by hand: it is among what `sweep-stuck` takes up (every 10 minutes) — and while the
+    queue still retries it (queued after a pause), it is not."""
+    from onematter.case import workqueue
+    from onematter.case.models import WorkItem
+    from onematter.casework.progress import stuck_applications
+    app, _ = submit_application(session, parse_intake(form), actor="t")
+    workqueue.enqueue(session, app.id)
+    session.commit()
+    item = session.exec(select(WorkItem).where(WorkItem.application_id == app.id)).one()
+    item.attempts, item.last_error = 3, "OSError: [Errno 28] No space left on device"
+    session.add(item)
+    session.commit()
+    assert app.id not in stuck_applications(session)           # queued: the queue's own retry comes first
+    workqueue.record_outcome(session, app.id, "OSError: [Errno 28] No space left on device")
+    session.commit()
+    assert item.state == "failed" and app.id in stuck_applications(session)

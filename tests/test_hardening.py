@@ -141,3 +141,113 @@ def test_the_idle_timeout_runs_from_the_last_request(clients, session):
     session.rollback()
     session.expire_all()
     assert session.exec(select(WebSession).where(WebSession.id == row.id)).one().ended_why == "idle"
+
+
+def test_the_public_pages_hold_each_client_to_a_rate(clients):
+    anon = clients["anonymous"]
+    token = _csrf(anon.get("/track").text)
+    asked = [anon.post("/track", data={"no": f"PHYJS-20261201-{n:04d}-02", "code": "X", "id_last4": "1234",
+                                       "csrf_token": token}) for n in range(21)]
+    assert [r.status_code for r in asked[:20]] == [403] * 20          # wrong answers, each told so
+    assert asked[20].status_code == 429 and "尝试过于频繁，请" in asked[20].text
+    assert 1 <= int(asked[20].headers["retry-after"]) <= 60
+    other = TestClient(anon.app, client=("10.1.1.1", 50000))        # another address: its own count
+    assert other.post("/track", data={"no": "X", "code": "X", "id_last4": "1", "csrf_token": _csrf(other.get("/track").text)}
+                      ).status_code == 403
+    checks = [anon.get(f"/verify?no=PHYJS-20261201-{n:04d}-02&code=X").status_code for n in range(31)]
+    assert checks[:30] == [200] * 30 and checks[30] == 429
+    assert anon.get("/verify").status_code == 200                      # the bare page is not counted
+
+
+def _bomb() -> bytes:
+    """A 1-page PDF whose content stream is a few hundred KB on disk and ~70 MB once inflated."""
+    import zlib
+    content = zlib.compress(b"BT /F1 12 Tf 72 720 Td (PHYJS) Tj ET\n" * 1_900_000, 9)
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+               b"/Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>",
+               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream"]
+    out, offsets = bytearray(b"%PDF-1.7\n"), []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % n + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_a_pdf_bomb_on_verify_never_holds_up_the_server(db, session):
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from onematter.runtime.serve import free_port
+    from onematter.web.app import create_app
+    bomb = _bomb()
+    assert len(bomb) < 400_000
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    while not server.started:
+        time.sleep(0.05)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=30) as anon:
+            assert anon.get("/verify").status_code == 200
+            answer: dict = {}
+
+            def upload():
+                t0 = time.monotonic()
+                answer["response"] = anon.post("/verify", files={"file": ("bomb.pdf", bomb, "application/pdf")})
+                answer["seconds"] = time.monotonic() - t0
+            worker = threading.Thread(target=upload)
+            worker.start()
+            time.sleep(0.5)
+            health = []
+            with httpx.Client(base_url=base, timeout=5) as other:
+                while worker.is_alive() and len(health) < 20:
+                    t0 = time.monotonic()
+                    assert other.get("/health").status_code == 200
+                    health.append(time.monotonic() - t0)
+                    time.sleep(0.2)
+            worker.join(30)
+        assert health and max(health) < 1.0, health
+        r = answer["response"]
+        assert r.status_code == 200 and "未找到该文件的登记记录" in r.text
+        assert answer["seconds"] < 8, answer["seconds"]                   # the limit (5 s) stopped the reading
+    finally:
+        server.should_exit = True
+
+
+def test_the_data_directory_is_its_users_alone(env, tmp_path):
+    """The SQLite file, the documents, the scans, Prefect's home: 0600 files in 0700 directories,
+    for a new data dir; `init-db` tightens one an earlier version left readable (0644/0755)."""
+    import os
+    import stat
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+    data = tmp_path / "data"
+    old = data / "documents" / "OLD-1"
+    old.mkdir(parents=True)
+    (old / "receipt.pdf").write_bytes(b"%PDF-1.7")
+    os.chmod(data, 0o755)
+    os.chmod(old, 0o755)
+    os.chmod(old / "receipt.pdf", 0o644)
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")} | {"ONEMATTER_DATA_DIR": str(data)}
+    environ.pop("ONEMATTER_DATABASE_URL", None)
+    for args in (["init-db"], ["catalog", "sample", str(tmp_path / "catalogue.yaml")],
+                 ["catalog", "import", str(tmp_path / "catalogue.yaml")],
+                 ["apply", str(REPO / "examples" / "application.yaml"), "--json"]):
+        done = subprocess.run([sys.executable, "-m", "onematter.cli", *args], cwd=REPO, env=environ,
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+    loose = [(str(p.relative_to(data)), oct(stat.S_IMODE(p.stat().st_mode))) for p in [data, *data.rglob("*")]
+             if not p.is_symlink() and stat.S_IMODE(p.stat().st_mode) & 0o077]
+    assert loose == [], loose[:10]
+    kinds = {p.suffix for p in data.rglob("*") if p.is_file()}
+    assert {".db", ".pdf"} <= kinds, kinds

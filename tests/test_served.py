@@ -146,9 +146,14 @@ def test_served_application_decision_and_no_personal_data(stack, session):
     dumps.append(json.dumps(events, ensure_ascii=False))
     blob = "\n".join(dumps)
     raw = b"".join(p.read_bytes() for p in Path(stack["home"]).rglob("*") if p.is_file())
+    # nor in any log line the product wrote: serve's own output and each worker's log
+    logs = "".join(stack["output"]) + "".join(p.read_text(encoding="utf-8", errors="replace") for p in
+                                              (Path(os.environ["ONEMATTER_DATA_DIR"]) / "logs").glob("*.log"))
+    assert "工作进程" in logs                   # the scan covers real log lines
     for secret in (ID_NUMBER, MOBILE, NAME, WEB_ID, WEB_MOBILE, WEB_NAME):
         assert secret not in blob, secret
         assert secret.encode() not in raw, secret
+        assert secret not in logs, secret
 
     # Ctrl-C stops everything it started
     os.killpg(stack["proc"].pid, signal.SIGINT)

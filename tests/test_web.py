@@ -5,6 +5,7 @@ real `onematter serve` is tests/test_served.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -82,14 +83,46 @@ def test_pages_need_login_except_verify_and_login(client):
     assert client.get("/health").json() == {"status": "ok"}
 
 
-def test_sign_in_throttled_and_disabled_accounts_refused(client, session):
-    r = _login(client, password="wrong")
-    assert r.status_code == 401 and "用户名或密码不正确" in r.text
-    for _ in range(4):
-        _login(client, password="wrong")
-    r = _login(client)                                   # the right password, but locked now
-    assert r.status_code == 401 and "暂时锁定" in r.text
-    assert _login(client, "lik").status_code == 303     # other accounts are not affected
+def test_wrong_passwords_slow_the_guesser_and_never_lock_the_clerk_out(client, session, monkeypatch):
+    from onematter.case import throttle
+    clock = [dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))]
+    monkeypatch.setattr(throttle, "now", lambda: clock[0])
+    for _ in range(3):                                   # three wrong passwords are free
+        r = _login(client, password="wrong")
+        assert r.status_code == 401 and "用户名或密码不正确" in r.text and "再试" not in r.text
+    r = _login(client, password="wrong")                 # then each waits longer: 2 s, 4 s …
+    assert r.status_code == 401 and "请 2 秒后再试" in r.text
+    r = _login(client)                                   # the right password during the wait: not heard
+    assert r.status_code == 401 and "登录尝试过于频繁，请 2 秒后再试" in r.text
+    unknown = [_login(client, "nosuch", "wrong").text for _ in range(5)]     # no hint which names exist
+    assert ["请 2 秒后再试" in t for t in unknown] == [False, False, False, True, True]
+    clock[0] += dt.timedelta(seconds=3)
+    assert "请 4 秒后再试" in _login(client, password="wrong").text
+    clock[0] += dt.timedelta(seconds=5)
+    assert _login(client).status_code == 303             # waited: in, and this account's counts cleared
+    client.post("/logout", data={"csrf_token": _csrf(client.get("/decisions").text)})
+    assert "再试" not in _login(client, password="wrong").text
+
+    # an attacker hammering the supervisor from elsewhere: slowed at once, the supervisor's own
+    # desk unaffected; from many addresses the account waits, but never more than 30 s
+    desk = TestClient(client.app, client=("10.0.0.5", 50000))
+    attacker = TestClient(client.app, client=("203.0.113.9", 50000))
+    answers = [_login(attacker, "lik", "guess").text for _ in range(30)]
+    assert sum("请 2 秒后再试" in a for a in answers) == 27
+    assert _login(desk, "lik").status_code == 303
+    waits = []
+    for n in range(40):                                  # each waiting out the delay it was given
+        clock[0] += dt.timedelta(seconds=31)
+        text = _login(TestClient(client.app, client=(f"198.51.100.{n}", 50000)), "lik", "guess").text
+        waits.append(int(m.group(1)) if (m := re.search(r"请 (\d+) 秒后再试", text)) else 0)
+    assert waits[:10] == [0] * 10 and waits[10:15] == [2, 4, 8, 16, 30] and max(waits) == 30
+    r = _login(TestClient(client.app, client=("10.0.0.5", 50000)), "lik")
+    assert r.status_code == 401 and "请 30 秒后再试" in r.text
+    clock[0] += dt.timedelta(seconds=31)
+    assert _login(TestClient(client.app, client=("10.0.0.5", 50000)), "lik").status_code == 303
+
+
+def test_disabled_accounts_refused_and_the_session_cookie(client, session):
     from onematter.case.accounts import disable_user
     disable_user(session, "lik")
     session.commit()
@@ -129,6 +162,29 @@ def test_field_errors_next_to_their_fields_with_the_values_kept(client, session)
     with pytest.raises(FormError) as exc:
         parse_intake(form_to_intake(_Multi(data), user)[0])
     assert exc.value.fields == errors
+    assert session.exec(select(Application)).all() == []
+
+
+@pytest.mark.parametrize("field, typed", [
+    ("applicant.intentions.min_salary", "²"), ("applicant.intentions.min_salary", "٣٠٠٠"),
+    ("applicant.intentions.min_salary", "1" * 60), ("matters.startup_loan.amount_yuan", "2026-12"),
+    ("matters.startup_loan.term_months", "2026-12"), ("matters.startup_loan.amount_yuan", "９９"),
+    ("matters.startup_loan.term_months", "1" * 30), ("matters.startup_loan.term_months", "36")])
+def test_numbers_only_in_ascii_digits_and_in_bounds(client, session, field, typed):
+    """Hostile forms that gave a 500, or were taken (Arabic-Indic digits as a salary): refused
+    next to the field, as the CLI's strict model refuses them, and nothing stored."""
+    _login(client)
+    loan = {"matters.startup_loan": "on", "matters.startup_loan.business_name": "平湖示例汽修店",
+            "matters.startup_loan.business_type": "个体工商户", "matters.startup_loan.amount_yuan": "300000",
+            "matters.startup_loan.bank": "YH-NS", "matters.startup_loan.term_months": "36",
+            "matters.startup_loan.loan_start": "2026-12"}
+    r = client.post("/applications/new", data=_form(client, **(loan | {field: typed})))
+    if typed == "36":                                    # the control: the same form, a number as typed, is taken
+        assert "data-error-for" not in r.text and len(session.exec(select(Application)).all()) == 1
+        return
+    assert r.status_code == 422, r.status_code
+    errors = dict(re.findall(r'data-error-for="([^"]+)">([^<]+)<', r.text))
+    assert field in errors, errors
     assert session.exec(select(Application)).all() == []
 
 

@@ -1,12 +1,12 @@
 """Staff accounts: window clerks and supervisors who sign in to the staff page.
 
-Passwords are hashed with argon2id by pwdlib (a maintained library); a wrong password counts
-against the account, and after `MAX_FAILURES` in a row the account is locked for `LOCK_MINUTES`
-(throttling a guesser without locking a clerk out for the day). Disabled accounts cannot sign in."""
+Passwords are hashed with argon2id by pwdlib (a maintained library). Disabled accounts cannot
+sign in. Wrong passwords are slowed by growing delays in `services.staff.sign_in` (per account
+and client address), never by locking the account: a guesser must not be able to lock a clerk
+out."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from functools import lru_cache
 
@@ -16,11 +16,10 @@ from onematter.policy import load_policy
 
 from onematter.case.forms import clean_text
 from onematter.case.models import StaffUser
-from onematter.config.settings import local, now
+from onematter.config.settings import now
 
 ROLES = {"window": "窗口人员", "supervisor": "审核人员"}
-MAX_FAILURES = 5
-LOCK_MINUTES = 15
+WRONG = "用户名或密码不正确"
 USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
 MIN_PASSWORD = 8
 
@@ -77,28 +76,16 @@ def disable_user(session: Session, username: str) -> StaffUser:
 
 
 def authenticate(session: Session, username: str, password: str) -> tuple[StaffUser | None, str]:
-    """(the account, "") or (None, why) — the reason does not say which part was wrong. Returns
-    rather than raises so that the caller commits the failure count."""
+    """(the account, "") or (None, why) — the reason does not say which part was wrong, nor
+    whether the account exists. Guessing is slowed by the caller (`services.staff.sign_in`)."""
     user = session.exec(select(StaffUser).where(StaffUser.username == (username or "").strip().lower())).first()
-    current = now()
     if user is None:
         _hasher().hash(password or "x")          # same cost as a real check: no timing hint
-        return None, "用户名或密码不正确"
-    if user.locked_until and _aware(user.locked_until) > current:
-        minutes = max(1, int((_aware(user.locked_until) - current).total_seconds() // 60) + 1)
-        return None, f"连续登录失败次数过多，账号已暂时锁定，请{minutes}分钟后再试"
+        return None, WRONG
     if not _hasher().verify(password or "", user.password_hash):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until, user.failed_logins = current + dt.timedelta(minutes=LOCK_MINUTES), 0
-        session.add(user)
-        return None, "用户名或密码不正确"
+        return None, WRONG
     if not user.active:
         return None, "该账号已停用，请联系管理员"
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, current
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now()
     session.add(user)
     return user, ""
-
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return local(value)

@@ -17,10 +17,16 @@ from onematter.case.forms import load_file
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS
 from onematter.config.db import SchemaNotReady, check_schema, init_db
 from onematter.config.embedded import prepare_prefect
-from onematter.config.privacy import safe_traceback
+from onematter.config.privacy import keep_private, safe_traceback
 from onematter.policy import PolicyError, load_policy
 
 app = typer.Typer(help="退役军人就业创业帮扶“一件事”联办", no_args_is_help=True, add_completion=False)
+
+
+@app.callback()
+def _every_command() -> None:
+    """Before any command: whatever this process (and what it starts) writes is private."""
+    keep_private()
 
 DB_UNAVAILABLE = ("数据库暂时无法使用（无法连接，或等待其他操作释放锁超时），本次操作未完成，已保存的内容不受影响。"
                   "请稍后重试；如持续出现，请联系系统管理员。")

@@ -10,6 +10,7 @@ from onematter.cli._common import app, db, db_and_prefect, guarded
 from onematter.cli.applications import apply
 from onematter.cli.catalog import catalog_import, catalog_sample
 from onematter.config.db import session_scope
+from onematter.config.privacy import tighten
 from onematter.config.resources import example
 from onematter.services import applications
 from onematter.config.settings import get_settings
@@ -23,7 +24,10 @@ def init_db_cmd() -> None:
     faces if this machine has not yet (onematter fonts)."""
     db_and_prefect()
     prepare_fonts()
+    tightened = tighten(get_settings().data_dir)
     typer.echo(f"数据库已就绪：{get_settings().resolved_database_url.split('@')[-1]}")
+    if tightened:
+        typer.echo(f"数据目录中 {tightened} 个文件或目录的权限已收紧为仅本用户可读写")
 
 
 @app.command("serve")

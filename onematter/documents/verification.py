@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import io
-import re
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from onematter.case.models import Application, Document
 from onematter.config.settings import local
+from onematter.documents import pdfnumber
 
 UNKNOWN = {"result": "unknown", "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}
-NUMBER = re.compile(r"[A-Z]{2,16}-\d{8}-\d{4}-\d{2}")
 
 
 def verify_pdf(session: Session, path: Path) -> dict:
@@ -26,25 +24,13 @@ def verify_pdf(session: Session, path: Path) -> dict:
                 "title": doc.title, "verification_code": doc.verification_code,
                 "message": f"真实文书：{doc.title}，文书编号 {doc.document_no}，申请编号 {app.application_no}，"
                            f"核验码 {doc.verification_code}"}
-    number = _document_number(data)
+    number = pdfnumber.number(data)       # in a process of its own, limited: an upload is anyone's
     if number:
         known = session.exec(select(Document).where(Document.document_no == number)).first()
         if known:
             return {"result": "altered", "document_no": number, "title": known.title,
                     "message": f"文书编号 {number}（{known.title}）确有登记，但此文件与登记的文件不一致，可能已被修改"}
     return UNKNOWN | {"document_no": number}
-
-
-def _document_number(data: bytes) -> str | None:
-
-    from pypdf import PdfReader  # lazy: pypdf only when a file is verified
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        text = "".join(page.extract_text() or "" for page in reader.pages[:2])
-    except Exception:
-        return None
-    found = NUMBER.search(text.replace(" ", ""))
-    return found.group(0) if found else None
 
 
 def verify_code(session: Session, document_no: str, code: str) -> dict:

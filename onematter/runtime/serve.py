@@ -19,6 +19,7 @@ import httpx
 import uvicorn
 import yaml
 
+from onematter.config import health
 from onematter.config.privacy import MaskingFilter
 from onematter.config.resources import CHECKOUT, deployments_file, in_checkout
 from onematter.config.settings import get_settings
@@ -186,17 +187,81 @@ def default_workers() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def start_workers(count: int) -> list[subprocess.Popen]:
-    """`onematter worker` processes, children of this one (they stop when it is gone)."""
+def start_worker(i: int) -> subprocess.Popen:
+    """`onematter worker` number `i`, a child of this process (it stops when this one is gone),
+    with its own log (Prefect's console lines; masked)."""
     env = dict(os.environ) | {"ONEMATTER_WORKER_PARENT": str(os.getpid())}
     logs = get_settings().data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    procs = []
-    for i in range(1, count + 1):        # each its own log (Prefect's console lines; masked)
-        with open(logs / f"worker-{i}.log", "ab") as out:
-            procs.append(subprocess.Popen([sys.executable, "-m", "onematter.cli", "worker"], cwd=CHECKOUT if in_checkout() else None, env=env,
-                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT))
-    return procs
+    with open(logs / f"worker-{i}.log", "ab") as out:
+        return subprocess.Popen([sys.executable, "-m", "onematter.cli", "worker"], cwd=CHECKOUT if in_checkout() else None,
+                                env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+
+
+def start_workers(count: int) -> list[subprocess.Popen]:
+    return [start_worker(i) for i in range(1, count + 1)]
+
+
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    """The Prefect server, in a process group of its own (stopped as a whole)."""
+    return subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                             "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+RESTART_AFTER = (1, 2, 5, 10, 30, 60)      # seconds before the 1st, 2nd … restart of a part that died
+STEADY = 300.0                             # up this long: its next death counts as the first again
+
+
+def supervise(stopping: threading.Event, env: dict, port: int, auth: str | None, workers: list[subprocess.Popen],
+              every: float = 1.0) -> None:
+    """Keep what serve started running: a worker or the Prefect server that dies (killed, out of
+    memory, a crash) is started again after a growing pause, logged, and counted on /health
+    (config/health.py). Nothing is lost meanwhile: an application a dead worker held goes back
+    to the queue when its lease runs out; a decision waits as rows."""
+    parts = {"prefect_server": "Prefect 服务器", **{f"worker-{i}": f"工作进程 {i}" for i in range(1, len(workers) + 1)}}
+    for key, label in parts.items():
+        health.register(key, label)
+    deaths = dict.fromkeys(parts, 0)
+    since = dict.fromkeys(parts, time.monotonic())
+    due: dict[str, float] = {}
+    api_url = f"http://127.0.0.1:{port}/api"
+
+    def proc(key: str) -> subprocess.Popen:
+        return _stack["server"] if key == "prefect_server" else workers[int(key.split("-")[1]) - 1]
+
+    while not stopping.wait(every):
+        for key, label in parts.items():
+            if _stop_asked or stopping.is_set():
+                return
+            p = proc(key)
+            if p.poll() is None:
+                continue
+            at = time.monotonic()
+            if key not in due:
+                if at - since[key] > STEADY:
+                    deaths[key] = 0
+                pause = RESTART_AFTER[min(deaths[key], len(RESTART_AFTER) - 1)]
+                deaths[key] += 1
+                due[key] = at + pause
+                log.warning("%s：已退出（退出码 %s），%d 秒后重新启动", label, p.returncode, pause)
+                health.mark(key, up=False, detail=f"已退出（退出码 {p.returncode}），{pause} 秒后重新启动")
+                continue
+            if at < due[key]:
+                continue
+            del due[key]
+            if key == "prefect_server":
+                _stack["server"] = start_server(env, port)
+                try:
+                    wait_healthy(api_url, timeout=90, auth=auth)
+                except TimeoutError:
+                    log.warning("%s：重新启动后未就绪", label)
+                    continue                        # still down: dies or answers; looked at again next round
+            else:
+                workers[int(key.split("-")[1]) - 1] = start_worker(int(key.split("-")[1]))
+            since[key] = time.monotonic()
+            health.mark(key, up=True, restarted=True)
+            log.warning("%s：已重新启动（第 %d 次）", label, deaths[key])
 
 
 def stop_processes(procs: list[subprocess.Popen], server: subprocess.Popen | None = None,
@@ -226,12 +291,10 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
     signal.signal(signal.SIGTERM, _terminate)
     # Ctrl-C always stops the stack: a process started in the background by a non-interactive shell
     # (or under a test runner's worker) inherits SIGINT ignored, and Python then leaves it ignored
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, _terminate)
     env = server_env(port)
     api_url = f"http://127.0.0.1:{port}/api"
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    server = start_server(env, port)
     worker_procs: list[subprocess.Popen] = []
     _stack["server"] = server
     stopping = threading.Event()
@@ -251,6 +314,8 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
         workers = default_workers() if workers is None else workers
         worker_procs = start_workers(workers)
         _stack["workers"] = worker_procs
+        threading.Thread(target=supervise, args=(stopping, env, port, auth, worker_procs), daemon=True,
+                         name="supervise").start()
         deployments = runner_deployments()
 
         def announce() -> None:  # once every deployment is registered, say the stack is ready
@@ -285,7 +350,7 @@ def serve(*, port: int = 4200, web_port: int = 4300, workers: int | None = None,
         prefect_serve(*[d for d in deployments if d.name not in by_workers], print_starting_message=False)
     finally:
         stopping.set()
-        stop_processes(worker_procs, server)
+        stop_processes(worker_procs, _stack.get("server", server))
 
 
 def _start_web(port: int) -> None:

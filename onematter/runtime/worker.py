@@ -126,14 +126,22 @@ class _Forms:
             return 0
 
 
+def _stop_once(signum, frame):
+    """Ctrl-C or SIGTERM: stop, once. A second signal (serve passing the terminal's Ctrl-C on)
+    must not interrupt the release of the application in hand."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
 def run_worker(*, poll: float = 0.2, forms_every: float = 1.0, stop: threading.Event | None = None,
                echo=print) -> None:
     """Take and run applications, and the decision forms supervisors submitted, until stopped
     (Ctrl-C, SIGTERM, or `stop`)."""
     if not served():
         raise SystemExit("onematter worker 需要 PREFECT_API_URL 指向 Prefect 服务器（onematter serve 打印的地址）")
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _stop_once)
+    signal.signal(signal.SIGINT, _stop_once)
     _watch_parent()
     name, lease = worker_name(), get_settings().worker_lease_seconds
     warm_up()

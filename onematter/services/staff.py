@@ -1,19 +1,42 @@
-"""What staff do on the staff page besides applying and deciding: signing in (the failure count
-and the lock are written), recording a task's result. Each opens its own unit of work."""
+"""What staff do on the staff page besides applying and deciding: signing in (wrong passwords
+slowed by growing delays), recording a task's result. Each opens its own unit of work."""
 
 from __future__ import annotations
 
-from onematter.case import sessions
-from onematter.case.accounts import authenticate
+from onematter.case import sessions, throttle
+from onematter.case.accounts import WRONG, authenticate
 from onematter.config.db import session_scope
 
 
-def sign_in(*, username: str, password: str) -> tuple[str | None, str]:
-    """(the username signed in, "") or (None, why) — the failure is counted (and locks the
-    account after too many) either way."""
+# growing delays against guessing (case/throttle.py): (key, failures free, longest wait in seconds)
+#  - this account from this address: the guesser at one desk waits 2, 4, 8 … s, up to 15 minutes;
+#  - this address, any account: one machine trying many accounts;
+#  - this account from anywhere: guessing from many addresses, kept short (30 s) so that it
+#    can never keep the clerk out
+def _login_keys(username: str, client: str) -> list[tuple[str, int, float]]:
+    return [(f"login:{username}|{client}", 3, 900.0), (f"login-from:{client}", 10, 900.0), (f"login:{username}", 10, 30.0)]
+
+
+def sign_in(*, username: str, password: str, client: str = "-") -> tuple[str | None, str]:
+    """(the username signed in, "") or (None, why). Every wrong password is counted against the
+    name typed (known or not: the answers are alike) and the client's address; while a delay
+    runs, a try is refused unheard."""
+    name = (username or "").strip().lower()[:32]
+    keys = _login_keys(name, client[:45])
     with session_scope() as session:
-        user, why = authenticate(session, username, password)
-        return (user.username if user else None), why
+        wait = max(throttle.delay_left(session, key) for key, _, _ in keys)
+        if wait:
+            return None, f"登录尝试过于频繁，请 {throttle.Throttled(wait).seconds} 秒后再试"
+        user, why = authenticate(session, name, password)
+        if user is not None:
+            for key, _, _ in keys[::2]:           # this account's own counts; the address's stays
+                throttle.cleared(session, key)
+            return user.username, ""
+        if why == WRONG:
+            wait = max(throttle.failed(session, key, free=free, cap=cap) for key, free, cap in keys)
+            if wait:
+                why += f"；尝试过于频繁，请 {throttle.Throttled(wait).seconds} 秒后再试"
+        return None, why
 
 
 def start_session(*, username: str) -> str:

@@ -24,6 +24,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from starlette.middleware.sessions import SessionMiddleware
 
 from onematter import matters
+from onematter.case.throttle import Throttled
 from onematter.config.privacy import safe_traceback
 from onematter.config.settings import get_settings
 from onematter.web.deps import Forbidden, NeedLogin, page as _page
@@ -88,6 +89,12 @@ def create_app() -> FastAPI:
         log.error("工作台请求出错 %s %s：%s", request.method, request.url.path, safe_traceback())
         return _page(request, "message.html", {"title": "系统出错", "message": "操作未完成，已保存的内容不受影响。"
                      "请稍后重试；如持续出现，请联系系统管理员。"}, status=500)
+
+    @app.exception_handler(Throttled)
+    async def _throttled(request: Request, exc: Throttled):
+        response = _page(request, "message.html", {"title": "请求过于频繁", "message": str(exc)}, status=429)
+        response.headers["Retry-After"] = str(exc.seconds)
+        return response
 
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException):

@@ -16,7 +16,7 @@ from sqlmodel import Session
 from onematter.case.models import StaffUser
 from onematter.config.db import session_scope
 from onematter.config.settings import today
-from onematter.services import queries, staff
+from onematter.services import limits, queries, staff
 
 
 class NeedLogin(Exception):
@@ -81,6 +81,18 @@ async def check_csrf(request: Request) -> None:
 
 
 CsrfChecked = Depends(check_csrf)
+
+
+def client_address(request: Request) -> str:
+    """The client's address (uvicorn takes a proxy's X-Forwarded-For only from loopback)."""
+    return request.client.host if request.client else "-"
+
+
+def per_client(name: str):
+    """A public page's rate for one client address (services.limits): 429 beyond it."""
+    def admit(request: Request) -> None:
+        limits.admit(name, client_address(request))
+    return Depends(admit)
 
 
 def current_user(request: Request, session: SessionDep) -> StaffUser:

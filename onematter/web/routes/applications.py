@@ -144,6 +144,13 @@ async def lookup(request: Request, user: CurrentUser, session: SessionDep):
     return found
 
 
+def _number(raw: str) -> int | str:
+    """Typed digits → a number, only ASCII digits (`int()` takes any Unicode digit: '²', '٣٠٠٠')
+    and not absurdly long; anything else stays text, which the intake's strict model refuses as
+    the CLI's does, naming the field (a number past the field's bounds is refused the same way)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else raw
+
+
 def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
     """The page's fields (named by the intake's dotted keys) → the intake dict parse_intake takes,
     and the values as typed (to show them again with the errors)."""
@@ -161,7 +168,7 @@ def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
                                   "towns": list(values.get("applicant.intentions.towns") or [])}
     salary = str(values.get("applicant.intentions.min_salary", "")).strip()
     if salary:
-        intentions["min_salary"] = int(salary) if salary.isdigit() else salary
+        intentions["min_salary"] = _number(salary)
     if intentions["categories"] or intentions["towns"] or "min_salary" in intentions:
         applicant["intentions"] = intentions
     chosen: dict[str, Any] = {}
@@ -174,7 +181,7 @@ def form_to_intake(form, user: StaffUser) -> tuple[dict, dict]:
             raw = str(values.get(f"matters.{spec.key}.{name}", "")).strip()
             if raw == "":
                 continue
-            request[name] = int(raw) if field.annotation is int and raw.isdigit() else raw
+            request[name] = _number(raw) if field.annotation is int else raw
         chosen[spec.key] = request
     data = {"idempotency_key": str(values.get("idempotency_key") or "") or None, "applicant": applicant,
             "consent": values.get("consent") == "true", "staff": {"name": user.name, "station": user.station},

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from onematter.services import staff
-from onematter.web.deps import CsrfChecked, CurrentUser, csrf_ok, page
+from onematter.web.deps import CsrfChecked, CurrentUser, client_address, csrf_ok, page
 
 router = APIRouter()
 
@@ -31,7 +31,8 @@ async def login(request: Request):
     if not csrf_ok(request, form):
         return page(request, "login.html", {"next": nxt, "username": username, "error": "页面已过期，请重新登录"},
                     status=400)
-    name, why = staff.sign_in(username=username, password=str(form.get("password") or ""))
+    name, why = staff.sign_in(username=username, password=str(form.get("password") or ""),
+                              client=client_address(request))
     if name is None:
         return page(request, "login.html", {"next": nxt, "username": username, "error": why}, status=401)
     request.session.clear()                        # a new session: nothing of the one before carries over

@@ -13,7 +13,7 @@ from onematter.policy import load_policy
 from onematter.case.forms import FormError
 from onematter.services import deliveries, ratings
 from onematter.config.settings import get_settings
-from onematter.web.deps import csrf_ok, page
+from onematter.web.deps import csrf_ok, page, per_client
 
 router = APIRouter()
 
@@ -34,7 +34,7 @@ def track_page(request: Request, no: str = "", code: str = ""):
     return _public(request, "track.html", {"no": no[:40], "code": code[:40]})
 
 
-@router.post("/track", response_class=HTMLResponse)
+@router.post("/track", response_class=HTMLResponse, dependencies=[per_client("track")])
 async def track(request: Request):
     given, stale = await _answers(request)
     if stale:
@@ -51,7 +51,7 @@ def collect_page(request: Request, no: str = "", code: str = ""):
     return _public(request, "collect.html", {"no": no[:40], "code": code[:40]})
 
 
-@router.post("/collect")
+@router.post("/collect", dependencies=[per_client("collect")])
 async def collect(request: Request):
     given, stale = await _answers(request)
     if stale:
@@ -73,7 +73,7 @@ def _rate_page(request: Request, no: str, code: str, ctx: dict, status: int = 20
                                           "reasons": ratings.REASONS} | ctx, status=status)
 
 
-@router.get("/rate", response_class=HTMLResponse)
+@router.get("/rate", response_class=HTMLResponse, dependencies=[per_client("rate")])
 def rate_page(request: Request, no: str = "", code: str = ""):
     """The 办结通知书's QR code and the 办结 SMS link: a phone-sized page, no login."""
     no, code = no[:40], code[:20]
@@ -84,7 +84,7 @@ def rate_page(request: Request, no: str = "", code: str = ""):
     return _rate_page(request, no, code, found)
 
 
-@router.post("/rate", response_class=HTMLResponse)
+@router.post("/rate", response_class=HTMLResponse, dependencies=[per_client("rate")])
 async def rate(request: Request):
     form = await request.form()
     no, code = str(form.get("no") or "")[:40], str(form.get("code") or "")[:20]
