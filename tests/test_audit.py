@@ -65,3 +65,46 @@ def test_the_log_cannot_be_changed_or_deleted(stations, session):
             session.execute(text(statement))
         session.rollback()
     assert session.exec(select(AccessLog)).one().account == "web:lik"
+
+
+def test_supervisors_see_filter_and_export_the_log_and_print_it_for_a_veteran(stations, session):
+    import re
+
+    from onematter.case.models import Application, Person
+    from tests.test_web import _csrf
+    session.rollback()
+    mine, theirs = stations[CENTRE], stations[ZHAPU]
+    clerk, boss = _client("wangjue"), _client("lik")
+    assert clerk.get(f"/applications/{mine}").status_code == 200
+    assert boss.get(f"/applications/{theirs}").status_code == 200
+    assert clerk.get("/audit").status_code == 403 and clerk.get("/audit.csv").status_code == 403   # supervisors only
+
+    page = boss.get("/audit")
+    assert page.status_code == 200 and "共 2 条" in page.text and 'href="/audit"' in page.text
+    person = session.get(Person, session.exec(select(Application).where(Application.application_no == mine)).one().person_id)
+    assert person.id_number not in page.text and person.id_number[-4:] in page.text          # masked, as on lists
+    only = boss.get("/audit", params={"account": "web:wangjue"})
+    assert "共 1 条" in only.text and mine in only.text and theirs not in only.text
+    bad = boss.get("/audit", params={"since": "2026-13-01"})
+    assert bad.status_code == 422 and "开始日期应为日期" in bad.text
+
+    csv = boss.get("/audit.csv", params={"account": "web:wangjue"})
+    assert csv.status_code == 200 and csv.content.startswith("\ufeff时间,账号,网点,操作,申请人".encode())
+    lines = csv.content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and "web:wangjue" in lines[1] and "查看办件" in lines[1] and person.id_number not in lines[1]
+
+    # the veteran asks who has seen their data: by POST (the number stays out of the URL), printable
+    form = boss.get("/audit/person")
+    assert 'name="id_number"' in form.text
+    wrong = boss.post("/audit/person", data={"csrf_token": _csrf(form.text), "id_number": "3304"})
+    assert wrong.status_code == 422 and 'data-error-for="id_number"' in wrong.text
+    told = boss.post("/audit/person", data={"csrf_token": _csrf(form.text), "id_number": person.id_number})
+    assert told.status_code == 200 and "个人信息查阅记录" in told.text and "第四十五条" in told.text
+    rows = re.findall(r"<tr><td class=\"nowrap\">[^<]+</td><td class=\"mono\">([^<]+)</td>", told.text)
+    assert rows == ["web:wangjue"], rows
+    assert boss.post("/audit/person", data={"id_number": person.id_number}).status_code == 400   # no CSRF token
+    session.rollback()
+    logged = session.exec(select(AccessLog).order_by(AccessLog.id)).all()
+    assert [r.what for r in logged] == ["case", "case", "audit", "audit"]                    # the export, the print-out
+    assert logged[2].item == "1 行" and logged[3].person_id == person.id and logged[3].how == "POST /audit/person"
+    assert all(person.id_number not in (r.how or "") for r in logged)

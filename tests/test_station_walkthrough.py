@@ -97,6 +97,19 @@ def test_a_station_takes_the_centre_decides_the_veteran_rates(web, session, monk
         clerk.wait_for_selector('tr[data-addressee="enterprise"][data-served="true"]')
         assert clerk.get_attribute("#served-all", "data-served") == "false"
         _shot(clerk, "station-handover")
+
+        # 查询留痕: the supervisor sees the clerk's views of the case, and prints the veteran's record
+        boss.goto(f"{web}/audit?station={ZHAPU}")
+        assert "web:zhapu" in boss.inner_text("#audit") and no in boss.inner_text("#audit")
+        _shot(boss, "centre-audit")
+        session.rollback()
+        veteran = session.get(Person, session.exec(select(Application).where(Application.application_no == no)).one().person_id)
+        boss.goto(f"{web}/audit/person")
+        boss.fill('input[name="id_number"]', veteran.id_number)
+        boss.click('form[action="/audit/person"] button[type="submit"]')
+        boss.wait_for_selector("#access-record")
+        assert "/audit/person" == boss.url.split(web, 1)[1] and "web:zhapu" in boss.inner_text("#access-rows")
+        _shot(boss, "centre-audit-person")
         browser.close()
 
     session.rollback()

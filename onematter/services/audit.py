@@ -6,13 +6,17 @@ who has seen this person's data."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from onematter.case.models import AccessLog, Application, Person
 from onematter.config.db import session_scope
-from onematter.config.settings import local
+from onematter.config.settings import TZ, local
+from onematter.rules.identity import mask_name
+from onematter.services import exports
 from onematter.services.scope import Viewer
 
 WHAT = {"case": "查看办件", "print": "打印文书", "document": "查看或下载文书", "material": "查看申请材料",
@@ -52,3 +56,83 @@ def person(*, id_number: str) -> dict:
                           "what": r.what, "what_label": WHAT.get(r.what, r.what),
                           "application_no": nos.get(r.application_id, ""), "item": r.item or "", "how": r.how}
                          for r in rows]}
+
+
+# ------------------------------------------------------------------ the log, for supervisors
+
+SHOWN = 200
+COLUMNS = [("at", "时间"), ("account", "账号"), ("station", "网点"), ("what_label", "操作"),
+           ("person", "申请人"), ("application_no", "申请编号"), ("item", "文书或材料"), ("how", "请求或命令")]
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the supervisor's 查询留痕 page filters by (all optional, kept in the URL)."""
+    account: str = ""
+    station: str = ""
+    what: str = ""
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    @classmethod
+    def parse(cls, *, account: str = "", station: str = "", what: str = "", since: str = "", until: str = "") -> "LogFilter":
+        """From the query string; a malformed date is refused naming the field (ValueError)."""
+        def day(text: str, label: str) -> dt.date | None:
+            text = text.strip()[:10]
+            if not text:
+                return None
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"{label}应为日期，如 2026-12-01") from None
+        return cls(account=account.strip()[:40], station=station.strip()[:60],
+                   what=what if what in WHAT else "", since=day(since, "开始日期"), until=day(until, "结束日期"))
+
+    def query(self):
+        q = select(AccessLog)
+        if self.account:
+            q = q.where(AccessLog.account == self.account)
+        if self.station:
+            q = q.where(AccessLog.station == self.station)
+        if self.what:
+            q = q.where(AccessLog.what == self.what)
+        if self.since:
+            q = q.where(AccessLog.at >= dt.datetime.combine(self.since, dt.time(), TZ))
+        if self.until:
+            q = q.where(AccessLog.at < dt.datetime.combine(self.until + dt.timedelta(days=1), dt.time(), TZ))
+        return q
+
+
+def _rows(session, logs: list[AccessLog]) -> list[dict]:
+    from onematter.rules.identity import mask_id
+    people = {p.id: p for p in session.exec(select(Person).where(
+        Person.id.in_({r.person_id for r in logs if r.person_id}))).all()} if logs else {}
+    nos = {i: no for i, no in session.exec(select(Application.id, Application.application_no).where(
+        Application.id.in_({r.application_id for r in logs if r.application_id}))).all()} if logs else {}
+    out = []
+    for r in logs:
+        p = people.get(r.person_id)
+        out.append({"at": local(r.at).isoformat(timespec="seconds"), "account": r.account, "station": r.station,
+                    "what": r.what, "what_label": WHAT.get(r.what, r.what),
+                    "person": f"{mask_name(p.name)}（{mask_id(p.id_number)}）" if p else "",
+                    "application_no": nos.get(r.application_id, ""), "item": r.item or "", "how": r.how})
+    return out
+
+
+def log(*, filters: LogFilter, limit: int = SHOWN) -> dict:
+    """The newest `limit` rows the filters choose, with the total and the choices for the form;
+    persons masked (name and ID), as on every list."""
+    with session_scope(readonly=True) as session:
+        q = filters.query()
+        total = session.exec(select(func.count()).select_from(q.subquery())).one()
+        logs = session.exec(q.order_by(AccessLog.at.desc(), AccessLog.id.desc()).limit(limit)).all()
+        accounts = session.exec(select(AccessLog.account).distinct().order_by(AccessLog.account)).all()
+        return {"rows": _rows(session, logs), "total": total, "accounts": accounts, "whats": WHAT}
+
+
+def log_csv(*, filters: LogFilter) -> tuple[bytes, int]:
+    """Every row the filters choose, the oldest first, as CSV (BOM, masked persons); and how many."""
+    with session_scope(readonly=True) as session:
+        logs = session.exec(filters.query().order_by(AccessLog.at, AccessLog.id)).all()
+        rows = _rows(session, logs)
+    return exports.csv_bytes(COLUMNS, rows), len(rows)

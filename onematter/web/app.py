@@ -29,8 +29,8 @@ from onematter.config.privacy import safe_traceback
 from onematter.config.settings import get_settings
 from onematter.web.deps import Forbidden, NeedLogin, page as _page
 from onematter.web.hardening import Hardening
-from onematter.web.routes import applications, auth, decisions, documents, health, public, ratings, sms, tasks, \
-    verify
+from onematter.web.routes import applications, audit, auth, decisions, documents, health, public, ratings, sms, \
+    tasks, verify
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("onematter.web")
@@ -102,7 +102,7 @@ def create_app() -> FastAPI:
             return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
         return _page(request, "message.html", {"title": "无法完成", "message": exc.detail}, status=exc.status_code)
 
-    for module in (auth, applications, decisions, tasks, ratings, documents, verify, public, sms, health):
+    for module in (auth, applications, decisions, tasks, ratings, audit, documents, verify, public, sms, health):
         app.include_router(module.router)
     return app
 

@@ -302,6 +302,8 @@
     frame.addEventListener("load", function () { setTimeout(printIt, 300); });
     document.getElementById("print-now").addEventListener("click", printIt);
   }
+  var record = document.getElementById("print-record");      // 个人信息查阅记录: the page itself
+  if (record) record.addEventListener("click", function () { window.print(); });
 })();
 
 // The form's error summary: each error names its field (the field's label) and links to it; the
