@@ -62,12 +62,13 @@ def main() -> None:
     from onematter.flows.combined_application import combined_application
     from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     from onematter.casework.applications import submit_application
-    from onematter.config.db import init_db, session_scope
+    from onematter.config.db import session_scope
+    from onematter.services.keys import prepare
     from onematter.casework.intake import parse_intake
     from onematter.casework.samples import sample_form
     from onematter.config.settings import today
 
-    init_db()
+    prepare()            # the data key (made on a new data dir) and the schema
     from onematter.config.embedded import prepare_prefect
     prepare_prefect()                      # as init-db does: the first run does not migrate Prefect's DB
     with session_scope() as s:

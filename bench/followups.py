@@ -147,11 +147,12 @@ def main() -> None:
     os.environ["ONEMATTER_DATA_DIR"] = str(work)
     from sqlmodel import select
 
-    from onematter.config.db import init_db, session_scope
+    from onematter.config.db import session_scope
+    from onematter.services.keys import prepare
     from onematter.matters.job_push.followups import job_digest
     from onematter.case.models import Notification
     from onematter.followups.outbox import deliver_due
-    init_db()
+    prepare()            # the data key (made on a new data dir) and the schema
     day = dt.date(2026, 12, 1)
     t0 = time.perf_counter()
     seed(args.subscribers, args.postings, day)

@@ -90,9 +90,10 @@ def generated(tree: Path, work: Path, examples: int) -> list[tuple[str, int, flo
     from sqlmodel import Session
 
     from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.config.db import get_engine, init_db, session_scope
+    from onematter.config.db import get_engine, session_scope
+    from onematter.services.keys import prepare
     from tests.test_hostile import TODAY, hostile_forms
-    init_db()
+    prepare()            # the data key (made on a new data dir) and the schema
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(TODAY)))
     from onematter.case.forms import FormError

@@ -29,11 +29,12 @@ def main() -> None:
     from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     from onematter.casework.intake import parse_intake
     from onematter.casework.applications import submit_application
-    from onematter.config.db import get_engine, init_db, session_scope
+    from onematter.config.db import get_engine, session_scope
+    from onematter.services.keys import prepare
     from onematter.tasks import cases as tasks
     from onematter.tasks.documents import render_documents
     import datetime as dt
-    init_db()
+    prepare()            # the data key (made on a new data dir) and the schema
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(dt.date(2026, 11, 30))))
     form = yaml.safe_load((REPO / "examples" / "application.yaml").read_text(encoding="utf-8"))

@@ -22,9 +22,10 @@ def prepare(prefix: str) -> Path:
         del os.environ[k]
     os.environ["PREFECT_HOME"] = str(work / "prefect-server")
     from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
-    from onematter.config.db import init_db, session_scope
+    from onematter.config.db import session_scope
+    from onematter.services.keys import prepare
     from onematter.config.settings import today
-    init_db()
+    prepare()            # the data key (made on a new data dir) and the schema
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
     return work

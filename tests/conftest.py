@@ -32,6 +32,20 @@ DATABASES = ["sqlite", "postgresql"]
 PG_RESET = os.environ.get("ONEMATTER_TEST_PG_RESET", "delete")
 
 
+def pytest_configure(config) -> None:
+    """One data key file for the session (encryption at rest, domain.md §1.5), in a private
+    directory of its own, inherited by every command a test runs; a test of the key file's own
+    behaviour sets ONEMATTER_DATA_KEY_FILE itself."""
+    if os.environ.get("ONEMATTER_DATA_KEY_FILE"):
+        return
+    import tempfile
+
+    from onematter.config.crypto import create_key_file
+    path = Path(tempfile.mkdtemp(prefix="onematter-test-key-")) / "data.key"
+    create_key_file(path)
+    os.environ["ONEMATTER_DATA_KEY_FILE"] = str(path)
+
+
 def _clear_caches() -> None:
     from onematter.policy import load_policy
     from onematter.config.settings import get_settings

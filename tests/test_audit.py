@@ -49,6 +49,9 @@ def test_each_unmasked_view_is_recorded_and_the_person_can_be_told(stations, ses
     assert out.exit_code == 0, out.stdout
     told = json.loads(out.stdout)
     assert [r["what"] for r in told["rows"]] == ["case", "print", "document", "material"]
+    from onematter.policy import load_policy
+    name = next(m.name for m in load_policy().materials if m.key == scan.item)
+    assert told["rows"][3]["item"] == f"{name}（{scan.sha256[:8]}）"           # the material by its name
     assert {r["application_no"] for r in told["rows"]} == {mine} and told["person"]["id_masked"].endswith(person.id_number[-4:])
     assert person.id_number not in out.stdout
 

@@ -8,10 +8,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
+from onematter.config.crypto import Encrypted, EncryptedJSON, keyring
 from onematter.config.settings import now
+from onematter.rules.identity import mask_id
 
 
 def new_id() -> uuid.UUID:
@@ -22,8 +24,10 @@ def timestamp(**kw: Any) -> Any:
     return Field(default_factory=now, sa_type=DateTime(timezone=True), **kw)
 
 
-def json_field(default=dict) -> Any:
-    return Field(default_factory=default, sa_column=Column(JSON, nullable=False))
+def json_field(default=dict, *, sealed: str | None = None) -> Any:
+    """A JSON column; `sealed` ("table.column"): stored encrypted (it may hold ID or mobile numbers)."""
+    return Field(default_factory=default,
+                 sa_column=Column(EncryptedJSON(sealed) if sealed else JSON, nullable=False))
 
 
 # ------------------------------------------------------------------ staff
@@ -49,14 +53,32 @@ class StaffUser(SQLModel, table=True):
 
 
 class Person(SQLModel, table=True):
+    """The ID and mobile numbers are stored encrypted (columns id_cipher, mobile_cipher) and found
+    by their keyed hashes (id_hash, mobile_hash: `services.queries.person_by_id_number`); the
+    masked ID (330482********1234) is kept plain for lists and the last-four search. All three are
+    set from the numbers on every write (`_seal_person`). After retention (domain.md §1.5) the
+    numbers are erased: NULL."""
     __tablename__ = "persons"
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
-    id_number: str = Field(max_length=18, unique=True, index=True)
+    id_number: str | None = Field(default=None, sa_column=Column("id_cipher", Encrypted("persons.id_number")))
+    id_hash: str | None = Field(default=None, max_length=64, unique=True, index=True)
+    id_masked: str | None = Field(default=None, max_length=18)
     name: str = Field(max_length=30)
-    mobile: str = Field(max_length=11)
+    mobile: str | None = Field(default=None, sa_column=Column("mobile_cipher", Encrypted("persons.mobile")))
+    mobile_hash: str | None = Field(default=None, max_length=64, index=True)
     birth_date: dt.date
     sex: str = Field(max_length=1)
     created_at: dt.datetime = timestamp()
+
+
+@event.listens_for(Person, "before_insert")
+@event.listens_for(Person, "before_update")
+def _seal_person(_mapper, _connection, person: Person) -> None:
+    ring = keyring()
+    if person.id_number:                 # erased (retention): the hash stays as the caller left it
+        person.id_hash, person.id_masked = ring.hash("id", person.id_number), mask_id(person.id_number)
+    if person.mobile:
+        person.mobile_hash = ring.hash("mobile", person.mobile)
 
 
 class Application(SQLModel, table=True):
@@ -75,7 +97,7 @@ class Application(SQLModel, table=True):
     staff_name: str = Field(max_length=30)
     station: str = Field(max_length=60)
     policy_version: str = Field(max_length=32)
-    form: dict = json_field()
+    form: dict = json_field(sealed="applications.form")
     # the window took its materials in this system (an intake with `materials`, the staff page):
     # matters missing a required one wait in 补正. False: an intake file without `materials`,
     # whose papers were checked at the window outside it (the behaviour before 补正)
@@ -141,7 +163,7 @@ class Delivery(SQLModel, table=True):
     application_id: uuid.UUID = Field(foreign_key="applications.id", index=True)
     addressee: str = Field(max_length=16)          # person | enterprise
     method: str = Field(max_length=16)             # window | ems | electronic
-    details: dict = json_field()                   # who collected / address, tracking no. / link sent
+    details: dict = json_field(sealed="deliveries.details")    # who collected / address, tracking no. / link sent
     recorded_by: str = Field(max_length=60)
     served_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     at: dt.datetime = timestamp()
@@ -200,6 +222,18 @@ class AccessLog(SQLModel, table=True):
     how: str = Field(max_length=200)                             # the route with its query, or the command
 
 
+class DataKeyRecord(SQLModel, table=True):
+    """The data keys this database has been sealed with (never the keys themselves): the one in
+    use (`current`), one being replaced while `onematter keys rotate` runs (`retiring`), those
+    replaced (`retired`, refused from then on). `check` is a value only the right key gives."""
+    __tablename__ = "data_keys"
+    id: str = Field(primary_key=True, max_length=16)
+    check: str = Field(max_length=64)
+    state: str = Field(max_length=12)
+    created_at: dt.datetime = timestamp()
+    retired_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
 class DailySerial(SQLModel, table=True):
     __tablename__ = "daily_serials"
     prefix: str = Field(primary_key=True, max_length=16)
@@ -252,7 +286,7 @@ class Document(SQLModel, table=True):
     document_no: str = Field(max_length=48, unique=True)
     template: str
     context_sha256: str = Field(max_length=64)
-    context: dict = json_field()             # what was rendered: the packet re-renders from it, identically
+    context: dict = json_field(sealed="documents.context")    # what was rendered: the packet re-renders from it, identically
     verification_code: str = Field(max_length=16)
     pdf_sha256: str = Field(max_length=64, index=True)
     path: str
@@ -283,7 +317,7 @@ class Notification(SQLModel, table=True):
     application_id: uuid.UUID | None = Field(default=None, foreign_key="applications.id", index=True)
     person_id: uuid.UUID | None = Field(default=None, foreign_key="persons.id")
     kind: str = Field(max_length=32)
-    payload: dict = json_field()
+    payload: dict = json_field(sealed="notifications.payload")
     # pending → sent | failed (after the last attempt) | suppressed (opted out); scheduled: not yet due
     status: str = Field(default="pending", max_length=16, index=True)
     audience: str = Field(default="veteran", max_length=8)     # veteran (SMS) | staff (bots, e-mail)

@@ -16,6 +16,7 @@ from onematter import matters
 from onematter.casework.intake import Intake, IntakeError
 from onematter.case.lifecycle import STUCK_STATUSES, OpenApplicationExists, change_status, next_application_no
 from onematter.case.models import Application, Decision, Event, MatterCase, Person
+from onematter.case.people import with_id_number
 from onematter.matters.spec import MATERIALS_WAITING
 from onematter.policy import load_policy
 from onematter.rules.identity import birth_date, sex
@@ -76,7 +77,7 @@ def submit_application(session: Session, intake: Intake, *, actor: str) -> tuple
         existing = _by_key(session, key, intake)      # the same form, submitted at the same moment
         if existing:
             return existing, False
-        person = session.exec(select(Person).where(Person.id_number == intake.applicant.id_number)).first()
+        person = session.exec(select(Person).where(with_id_number(intake.applicant.id_number))).first()
         open_app = person and session.exec(select(Application).where(Application.open_person_id == person.id)).first()
         if not open_app:
             raise
@@ -105,7 +106,7 @@ def create_application(session: Session, intake: Intake, *, key: str, day: dt.da
 
 def _create_application(session: Session, intake: Intake, *, key: str, day: dt.date, actor: str) -> Application:
     a = intake.applicant
-    person = session.exec(select(Person).where(Person.id_number == a.id_number)).first()
+    person = session.exec(select(Person).where(with_id_number(a.id_number))).first()
     if person is None:
         person = Person(id_number=a.id_number, name=a.name, mobile=a.mobile,
                         birth_date=birth_date(a.id_number), sex=sex(a.id_number))

@@ -12,7 +12,8 @@ from onematter.casework import materials
 from onematter.casework.applications import CaseFile, load_file
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS, kind
 from onematter.case.models import Application, Document, MatterCase, Person
-from onematter.rules.identity import mask_id, mask_name
+from onematter.case.people import shown_id
+from onematter.rules.identity import mask_name
 from onematter.config.settings import get_settings
 
 
@@ -29,7 +30,7 @@ def case_lines(file: CaseFile) -> list[str]:
     app, person = file.app, file.person
     return [
         f"- 申请编号：**{app.application_no}**　状态：**{APPLICATION_STATUS_LABELS[app.status]}**",
-        f"- 申请人：{mask_name(person.name)}　公民身份号码：`{mask_id(person.id_number)}`",
+        f"- 申请人：{mask_name(person.name)}　公民身份号码：`{shown_id(person.id_masked)}`",
         f"- 受理日期：{app.application_date}　承诺办结日期：**{app.deadline}**　镇街道：{app.town}",
         f"- 受理网点：{app.station}　政策版本：{app.policy_version}",
     ]
@@ -77,7 +78,7 @@ def decision_description(session: Session, case: MatterCase) -> str:
     spec = matters.spec(case.matter)
     return "\n".join([
         f"### 审核 {app.application_no} · {spec.short}", "", *spec.decision.board(case), "",
-        f"- {mask_name(person.name)} `{mask_id(person.id_number)}` · 本事项承诺办结 **{case.deadline}**",
+        f"- {mask_name(person.name)} `{shown_id(person.id_masked)}` · 本事项承诺办结 **{case.deadline}**",
         *materials_lines(session, app, case.matter),
         *spec.decision.describe(session, case),
     ])

@@ -26,7 +26,6 @@ from onematter.config.db import session_scope
 from onematter.config.settings import get_settings, local
 from onematter.documents import render as docs
 from onematter.policy import load_policy
-from onematter.rules.identity import mask_id
 
 
 MATERIALS_RULE = "《中华人民共和国行政许可法》第三十二条"
@@ -100,7 +99,7 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
                         "deadline": app.deadline.isoformat(), "status": app.status,
                         "status_label": APPLICATION_STATUS_LABELS[app.status],
                         "staff": app.staff_name, "station": app.station, "town": app.town},
-        "applicant": {"name": person.name, "id_number": person.id_number, "id_masked": mask_id(person.id_number),
+        "applicant": {"name": person.name, "id_number": person.id_number, "id_masked": person.id_masked,
                       "sex": person.sex,
                       "birth_date": person.birth_date.isoformat(), "mobile": person.mobile,
                       "discharge_date": a["discharge_date"], "category": a["category"],

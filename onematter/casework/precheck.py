@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from onematter import matters
 from onematter.case.forms import FormError
 from onematter.case.models import Application, Person
+from onematter.case.people import with_id_number
 from onematter.casework import materials
 from onematter.casework.applications import check_catalogue_references, create_application, matter_cases
 from onematter.casework.intake import Intake
@@ -26,7 +27,7 @@ def precheck(session: Session, intake: Intake) -> dict:
     "reason", "materials": [names]}}, "open_application": no | None}; FormError for catalogue
     codes the catalogue does not know. Rolls the session back: nothing is stored."""
     try:
-        person = session.exec(select(Person).where(Person.id_number == intake.applicant.id_number)).first()
+        person = session.exec(select(Person).where(with_id_number(intake.applicant.id_number))).first()
         open_app = person and session.exec(select(Application).where(Application.open_person_id == person.id)).first()
         if open_app:
             return {"matters": {}, "open_application": open_app.application_no}

@@ -15,10 +15,12 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from onematter import matters
 from onematter.case.forms import load_file
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS
-from onematter.config.db import SchemaNotReady, check_schema, init_db
+from onematter.config.crypto import KeyError_
+from onematter.config.db import SchemaNotReady, check_schema
 from onematter.config.embedded import prepare_prefect
 from onematter.config.privacy import keep_private, safe_traceback
 from onematter.policy import PolicyError, load_policy
+from onematter.services import keys
 
 app = typer.Typer(help="退役军人就业创业帮扶“一件事”联办", no_args_is_help=True, add_completion=False)
 
@@ -44,6 +46,8 @@ def guarded(command):
         except (OperationalError, InterfaceError):
             fail({"error": "database_unavailable", "message": DB_UNAVAILABLE}, 3, DB_UNAVAILABLE,
                  bool(kwargs.get("as_json")))
+        except KeyError_ as exc:
+            fail({"error": "data_key", "message": str(exc)}, 1, str(exc), bool(kwargs.get("as_json")))
     return wrapper
 
 
@@ -73,16 +77,27 @@ def db() -> None:
     except PolicyError as exc:
         typer.echo(f"政策数据有误，未执行：{exc}", err=True)
         raise typer.Exit(1) from None
-    init_db()
+    try:
+        made = keys.prepare()
+    except KeyError_ as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    if made:
+        typer.echo(f"已生成数据密钥文件 {made}（仅本用户可读）：身份证号和手机号用它加密保存，请另行妥善备份；"
+                   "丢失后这些数据无法读出", err=True)
 
 
 def db_ready(as_json: bool) -> bool:
     """Reading commands never migrate. False: nothing stored yet (no schema); an outdated schema
     is a clear message (exit 1)."""
     try:
-        return check_schema()
-    except SchemaNotReady as exc:
-        fail({"error": "database_not_ready", "message": str(exc)}, 1, str(exc), as_json)
+        if not check_schema():
+            return False
+        keys.check_readable()
+        return True
+    except (SchemaNotReady, KeyError_) as exc:
+        fail({"error": "database_not_ready" if isinstance(exc, SchemaNotReady) else "data_key",
+              "message": str(exc)}, 1, str(exc), as_json)
 
 
 def db_and_prefect() -> None:

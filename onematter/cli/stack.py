@@ -12,7 +12,7 @@ from onematter.cli.catalog import catalog_import, catalog_sample
 from onematter.config.db import session_scope
 from onematter.config.privacy import tighten
 from onematter.config.resources import example
-from onematter.services import applications
+from onematter.services import applications, keys
 from onematter.config.settings import get_settings
 from onematter.documents.fonts import prepare_fonts
 
@@ -38,6 +38,11 @@ def serve(port: int = typer.Option(4200, help="Prefect server/UI port (loopback)
                                                 help="warm workers to start here (default: one per core, at most 2)")) -> None:
     """Start the served stack: Prefect server + every deployment + the staff page + warm workers, until Ctrl-C."""
     from onematter.runtime.serve import serve as run_serve  # noqa: I001 — httpx and the stack's processes only for serve
+    try:
+        keys.require_key_file()
+    except keys.KeyError_ as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
     db()
     try:
         run_serve(port=port, web_port=web_port, workers=workers, echo=typer.echo)

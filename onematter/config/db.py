@@ -34,6 +34,9 @@ def engine_for(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=60000")
+            # what is deleted or overwritten (a number sealed in place, a person anonymised) is
+            # zeroed in the file, not left in a free page
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -77,11 +80,41 @@ def alembic_config(engine: Engine | None = None):
     return cfg
 
 
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def init_db(engine: Engine | None = None) -> None:
-    """Bring the schema to the latest migration (idempotent)."""
+    """Bring the schema to the latest migration (idempotent). A database that held numbers in
+    the clear before migration 0015 sealed them is compacted afterwards, so the old values do not
+    linger in free pages (SQLite) or dead rows (PostgreSQL)."""
     from alembic import command  # lazy: reading commands never migrate, so never import Alembic
 
+    engine = engine or get_engine()
+    before = current_revision(engine)
     command.upgrade(alembic_config(engine), "head")
+    if before is not None and before < "0015":
+        compact(engine)
+
+
+def compact(engine: Engine) -> None:
+    """Rewrite the database's files: SQLite VACUUM (and the WAL emptied), PostgreSQL VACUUM FULL
+    of the tables that held personal data."""
+    raw = engine.raw_connection()         # outside any transaction: VACUUM refuses to run inside one
+    try:
+        driver = raw.driver_connection
+        if engine.dialect.name == "sqlite":
+            driver.execute("VACUUM")
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            driver.autocommit = True
+            driver.execute("VACUUM FULL persons, applications, documents, notifications, deliveries")
+            driver.autocommit = False
+    finally:
+        raw.close()
 
 
 def head_revision() -> str:

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default_factory=default_data_dir)   # .data/ in a checkout, else ~/.local/share/onematter
     database_url: str | None = None
+    data_key_file: Path | None = None          # the data key (encryption at rest); default <data_dir>/data.key
     today: dt.date | None = None
     templates_dir: Path = Field(default_factory=templates_dir)
     policy_file: Path | None = None

@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from onematter.case.models import Notification, OptOut, Person
+from onematter.case.people import with_id_number, with_mobile
 from onematter.config.db import session_scope
 from onematter.config.resources import templates_dir
 from onematter.config.settings import TZ, get_settings
@@ -189,7 +190,7 @@ OPT_OUT_WORDS = {"TD", "T", "N", "退订", "退订短信"}
 
 def opt_out_mobile(session: Session, mobile: str, source: str) -> int:
     """A 退订 reply from a number: every applicant with that number is opted out (no commit)."""
-    people = session.exec(select(Person).where(Person.mobile == mobile)).all()
+    people = session.exec(select(Person).where(with_mobile(mobile))).all()
     for person in people:
         if not session.exec(select(OptOut).where(OptOut.person_id == person.id)).first():
             session.add(OptOut(person_id=person.id, source=source))
@@ -197,7 +198,7 @@ def opt_out_mobile(session: Session, mobile: str, source: str) -> int:
 
 
 def opt_out(session: Session, id_number: str, source: str) -> Person:
-    person = session.exec(select(Person).where(Person.id_number == normalise_id_number(id_number))).first()
+    person = session.exec(select(Person).where(with_id_number(normalise_id_number(id_number)))).first()
     if person is None:
         raise LookupError("没有该公民身份号码的申请人")
     if not session.exec(select(OptOut).where(OptOut.person_id == person.id)).first():

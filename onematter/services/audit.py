@@ -12,9 +12,11 @@ from dataclasses import dataclass
 
 from sqlmodel import func, select
 
-from onematter.case.models import AccessLog, Application, Person
+from onematter.case.models import AccessLog, Application, MaterialFile, Person
+from onematter.case.people import shown_id, with_id_number
 from onematter.config.db import session_scope
 from onematter.config.settings import TZ, local
+from onematter.policy import load_policy
 from onematter.rules.identity import mask_name
 from onematter.services import exports
 from onematter.services.scope import Viewer
@@ -29,7 +31,7 @@ def seen(viewer: Viewer, what: str, *, how: str, application_no: str | None = No
     with session_scope() as session:
         app_id = None
         if id_number:
-            found = session.exec(select(Person).where(Person.id_number == id_number)).first()
+            found = session.exec(select(Person).where(with_id_number(id_number))).first()
             person_id = found.id if found else None
         if application_no:
             app = session.exec(select(Application).where(Application.application_no == application_no)).first()
@@ -42,20 +44,14 @@ def seen(viewer: Viewer, what: str, *, how: str, application_no: str | None = No
 def person(*, id_number: str) -> dict:
     """Who has seen this person's data: {found, person (masked), rows [{at, account, station,
     what, application_no, item, how}]}, the oldest first."""
-    from onematter.rules.identity import mask_id
     with session_scope(readonly=True) as session:
-        found = session.exec(select(Person).where(Person.id_number == id_number.strip().upper())).first()
+        found = session.exec(select(Person).where(with_id_number(id_number))).first()
         if found is None:
             return {"found": False, "rows": []}
-        nos = {a.id: a.application_no for a in session.exec(select(Application).where(
-            Application.person_id == found.id)).all()}
         rows = session.exec(select(AccessLog).where(AccessLog.person_id == found.id)
                             .order_by(AccessLog.at, AccessLog.id)).all()
-        return {"found": True, "person": {"name": found.name, "id_masked": mask_id(found.id_number)},
-                "rows": [{"at": local(r.at).isoformat(timespec="seconds"), "account": r.account, "station": r.station,
-                          "what": r.what, "what_label": WHAT.get(r.what, r.what),
-                          "application_no": nos.get(r.application_id, ""), "item": r.item or "", "how": r.how}
-                         for r in rows]}
+        return {"found": True, "person": {"name": found.name, "id_masked": shown_id(found.id_masked)},
+                "rows": _rows(session, list(rows))}
 
 
 # ------------------------------------------------------------------ the log, for supervisors
@@ -104,18 +100,27 @@ class LogFilter:
 
 
 def _rows(session, logs: list[AccessLog]) -> list[dict]:
-    from onematter.rules.identity import mask_id
     people = {p.id: p for p in session.exec(select(Person).where(
         Person.id.in_({r.person_id for r in logs if r.person_id}))).all()} if logs else {}
     nos = {i: no for i, no in session.exec(select(Application.id, Application.application_no).where(
         Application.id.in_({r.application_id for r in logs if r.application_id}))).all()} if logs else {}
+    # a scan is logged by its digest (its first 16 hex): shown by the material's name, the
+    # digest's start beside it
+    shown = {r.application_id for r in logs if r.what == "material" and r.item and r.application_id}
+    names = {m.key: m.name for m in load_policy().materials}
+    scans = {sha[:16]: names.get(item, item) for sha, item in session.exec(
+        select(MaterialFile.sha256, MaterialFile.item).where(MaterialFile.application_id.in_(shown))).all()} \
+        if shown else {}
     out = []
     for r in logs:
         p = people.get(r.person_id)
+        item = r.item or ""
+        if r.what == "material" and item:
+            item = f"{scans.get(item[:16], '材料扫描件')}（{item[:8]}）"
         out.append({"at": local(r.at).isoformat(timespec="seconds"), "account": r.account, "station": r.station,
                     "what": r.what, "what_label": WHAT.get(r.what, r.what),
-                    "person": f"{mask_name(p.name)}（{mask_id(p.id_number)}）" if p else "",
-                    "application_no": nos.get(r.application_id, ""), "item": r.item or "", "how": r.how})
+                    "person": f"{mask_name(p.name)}（{shown_id(p.id_masked)}）" if p else "",
+                    "application_no": nos.get(r.application_id, ""), "item": item, "how": r.how})
     return out
 
 

@@ -7,7 +7,6 @@ from sqlmodel import Session, select
 from onematter.case.models import Application, Notification, Person
 from onematter.config.db import session_scope
 from onematter.followups.outbox import opt_out as record_opt_out
-from onematter.rules.identity import mask_id
 
 
 def notifications(session: Session, *, status: str | None = None, limit: int = 200) -> list[dict]:
@@ -21,7 +20,7 @@ def notifications(session: Session, *, status: str | None = None, limit: int = 2
         app = session.get(Application, n.application_id) if n.application_id else None
         rows.append({"id": str(n.id), "kind": n.kind, "audience": n.audience, "status": n.status,
                      "application_no": app.application_no if app else None,
-                     "recipient": mask_id(person.id_number) if person else None, "attempts": n.attempts,
+                     "recipient": person.id_masked if person else None, "attempts": n.attempts,
                      "segments": n.segments, "created_at": n.created_at.isoformat(timespec="seconds"),
                      "sent_at": n.sent_at.isoformat(timespec="seconds") if n.sent_at else None,
                      "last_error": n.last_error})
@@ -33,4 +32,4 @@ def opt_out(*, id_number: str, source: str) -> dict:
     applicant) or ValueError (not an ID number)."""
     with session_scope() as session:
         person = record_opt_out(session, id_number, source=source)
-        return {"opted_out": mask_id(person.id_number)}
+        return {"opted_out": person.id_masked}

@@ -21,6 +21,7 @@ from onematter.case.lifecycle import NotFound
 from onematter.case.models import (
     Application, Decision, Document, Event, MatterCase, Person, StaffTask, StaffUser,
 )
+from onematter.case.people import shown_id, with_id_number, with_mobile
 from onematter.casework import delivery
 from onematter.casework import materials as casework_materials
 from onematter.casework.applications import matter_cases
@@ -34,7 +35,6 @@ from onematter.documents.verification import verify_code, verify_pdf
 from onematter.matters.spec import MATERIALS_WAITING
 from onematter.policy import load_policy
 from onematter.rules import EDUCATION_LEVELS
-from onematter.rules.identity import mask_id
 from onematter.rules.workdays import working_days_between
 from onematter.services.scope import EVERYONE, Viewer, visible_application
 
@@ -81,7 +81,7 @@ def form_context(session: Session) -> dict:
 def person_lookup(session: Session, *, id_number: str, viewer: Viewer = EVERYONE) -> dict:
     """A returning person's last details for the form, from the last application this viewer may
     see (a clerk: their own station's): {found, applicant}."""
-    person = session.exec(select(Person).where(Person.id_number == id_number)).first()
+    person = session.exec(select(Person).where(with_id_number(id_number))).first()
     if person is None:
         return {"found": False}
     last = session.exec(viewer.where(select(Application).where(Application.person_id == person.id))
@@ -148,7 +148,7 @@ def case_context(session: Session, *, application_no: str, viewer: Viewer = EVER
                 "status_label": APPLICATION_STATUS_LABELS.get(app_row.status, app_row.status),
                 "date": app_row.application_date.isoformat(), "deadline": app_row.deadline.isoformat(),
                 "station": app_row.station, "town": app_row.town, "staff": app_row.staff_name},
-        "person": {"name": person.name, "id_masked": mask_id(person.id_number)},
+        "person": {"name": person.name, "id_masked": shown_id(person.id_masked)},
         "matters": rows, "documents": documents, "packet": packet, "done": done, "stuck": state.stuck,
         "missing": [kind(k).title for k in missing], "timeline": timeline,
         "materials": _materials(app_row.application_no, view["materials"]),
@@ -255,7 +255,7 @@ def list_rows(session: Session, f: dict, *, viewer: Viewer = EVERYONE, limit: in
     # the columns shown only (not the stored form): a 10,000-row export stays light
     query = viewer.where(select(Application.id, Application.application_no, Application.application_date,
                                 Application.deadline, Application.status, Application.town, Application.station,
-                                Person.name, Person.id_number).join(Person, Person.id == Application.person_id))
+                                Person.name, Person.id_masked).join(Person, Person.id == Application.person_id))
     if f["status"] in APPLICATION_STATUS_LABELS:
         query = query.where(Application.status == f["status"])
     if f["matter"] in matters.keys():
@@ -277,11 +277,11 @@ def list_rows(session: Session, f: dict, *, viewer: Viewer = EVERYONE, limit: in
     if q:
         digits = unicodedata.normalize("NFKC", q).replace(" ", "")
         if re.fullmatch(r"\d{17}[\dXx]", digits):                 # what a card reader gives
-            query = query.where(Person.id_number == digits.upper())
+            query = query.where(with_id_number(digits))
         elif re.fullmatch(r"1[3-9]\d{9}", digits):                  # a mobile number
-            query = query.where(Person.mobile == digits)
+            query = query.where(with_mobile(digits))
         elif re.fullmatch(r"\d{3}[\dXx]", q):
-            query = query.where(Person.id_number.endswith(q.upper()))
+            query = query.where(Person.id_masked.endswith(q.upper()))
         elif re.fullmatch(r"[A-Za-z]+-?\d[\d-]*", q):
             query = query.where(func.upper(Application.application_no).startswith(q.upper()))
         else:
@@ -291,7 +291,7 @@ def list_rows(session: Session, f: dict, *, viewer: Viewer = EVERYONE, limit: in
     titles = _matter_titles(session, [r.application_no for r in rows],
                             among=None if limit else query.with_only_columns(Application.id).order_by(None))
     day, left = today(), days_left()
-    return [{"no": r.application_no, "name": r.name, "id_masked": mask_id(r.id_number),
+    return [{"no": r.application_no, "name": r.name, "id_masked": shown_id(r.id_masked),
              "date": r.application_date.isoformat(), "deadline": r.deadline.isoformat(),
              "status": APPLICATION_STATUS_LABELS.get(r.status, r.status),
              "overdue": r.deadline < day and r.status != "completed",
@@ -335,7 +335,7 @@ def my_work(session: Session, *, user: StaffUser) -> dict:
              .order_by(Application.deadline, Application.application_no).limit(LIST_LIMIT + 1))
     rows = session.exec(query).all()
     titles = _matter_titles(session, [a.application_no for a, _ in rows])
-    cases = [{"no": a.application_no, "name": p.name, "id_masked": mask_id(p.id_number),
+    cases = [{"no": a.application_no, "name": p.name, "id_masked": shown_id(p.id_masked),
               "status": APPLICATION_STATUS_LABELS.get(a.status, a.status), "deadline": a.deadline.isoformat(),
               "card": card(left(a.deadline) if a.status != "awaiting_materials" else None),
               "matters": "、".join(titles.get(a.application_no, []))} for a, p in rows[:LIST_LIMIT]]
@@ -419,7 +419,7 @@ def queue_rows(session: Session, *, station: str = "", assignee: str = "") -> li
     for case, app_row, person in rows:
         left = days(case.deadline)
         out.append({"no": app_row.application_no, "title": matters.spec(case.matter).title, "name": person.name,
-                    "id_masked": mask_id(person.id_number), "station": app_row.station,
+                    "id_masked": shown_id(person.id_masked), "station": app_row.station,
                     "assignee": case.assignee or "未认领", "deadline": case.deadline.isoformat(), "left": left,
                     "card": CARD_LABELS.get(card(left), "")})
     return out
@@ -500,7 +500,7 @@ def _public(session: Session, result: dict) -> dict:
 def done_today(session: Session, *, id_number: str, matter_keys: list[str]) -> str | None:
     """An application of this person, taken today for the same matters and already finished: its
     number (the staff page shows it before a second one is made), else None."""
-    person = session.exec(select(Person).where(Person.id_number == id_number)).first()
+    person = session.exec(select(Person).where(with_id_number(id_number))).first()
     if person is None:
         return None
     for app_row in session.exec(select(Application).where(Application.person_id == person.id,
