@@ -67,6 +67,8 @@ bench: venv
 	$(BIN)/python bench/waiting.py
 	$(BIN)/python bench/materials.py
 	$(BIN)/python bench/keystrokes.py
+	$(BIN)/python bench/at_rest.py
+	$(BIN)/python bench/retention.py
 
 clean:
 	rm -rf $(VENV) .data .lint

@@ -50,20 +50,16 @@ def populate(n: int) -> dict:
         model = {c.matter: (c.request, c.details, c.status) for c in matter_cases(s, app.id)}
         form_json = app.form
     day0 = today()
+    from bench.rows import person_row
     from onematter.config.crypto import keyring
-    from onematter.rules.identity import mask_id
     ring = keyring()
     people, apps, cases = [], [], []
     for i in range(n):
         pid, aid = uuid.uuid4(), uuid.uuid4()
         taken = day0 - dt.timedelta(days=i % 60)
         kind = "waiting" if i % 10 == 0 else "processing" if i % 10 in (1, 2) else "completed"
-        number, mobile = f"3304821980{i:07d}X"[:18], f"139{i:08d}"
-        # a bulk insert runs no mapper events: the hashes and the masked ID as Person's would be
-        people.append({"id": pid, "id_number": number, "id_hash": ring.hash("id", number),
-                       "id_masked": mask_id(number), "name": f"测试{i % 997}", "mobile": mobile,
-                       "mobile_hash": ring.hash("mobile", mobile), "birth_date": dt.date(1980, 1, 1), "sex": "男",
-                       "created_at": dt.datetime.now(dt.timezone.utc)})
+        person = person_row(ring, i, born="3304821980", mobile="139", birth=dt.date(1980, 1, 1))
+        people.append({**person, "id": pid})
         deadline = add_working_days(taken, 15, policy)
         apps.append({"id": aid, "application_no": f"PHYJS-{taken:%Y%m%d}-{i:05d}", "idempotency_key": f"bench-{i}",
                      "person_id": pid, "open_person_id": None if kind == "completed" else pid,

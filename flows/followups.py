@@ -181,3 +181,20 @@ async def monthly_report(month: str | None = None) -> dict:
         {"项目": "企业吸纳优惠审核确认", "数值": f["placements"]["incentive_approved"]},
         {"项目": "消息已发送", "数值": f["delivery"]["sent"]}, {"项目": "消息发送失败", "数值": f["delivery"]["failed"]}])
     return {"month": f["month"], "applications": f["applications"], "pages": made["pages"]}
+
+
+@flow(name="retention", flow_run_name="保存期限 {day}")
+async def retention(day: str | None = None) -> dict:
+    """Daily at 03:00: the persons whose last application closed `retention.years` ago are
+    anonymised (policy `retention`); the artifact holds counts only."""
+    from prefect.artifacts import create_table_artifact
+
+    from onematter.casework.retention import run
+    done = run(day=dt.date.fromisoformat(day) if day else None)
+    await create_table_artifact(key="retention", description=f"保存期限 {done['day']}", table=[
+        {"项目": "到期匿名化（人）", "数值": done["done"]["anonymised"]},
+        {"项目": "涉及申请（件）", "数值": done["applications"]},
+        {"项目": "文书归档", "数值": done["done"]["documents_archived"]},
+        {"项目": "文书删除", "数值": done["done"]["documents_deleted"]},
+        {"项目": "材料扫描件删除", "数值": done["done"]["scans_deleted"]}])
+    return {"day": done["day"], "anonymised": done["done"]["anonymised"]}

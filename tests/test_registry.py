@@ -11,7 +11,8 @@ MATTERS_DIR = REPO / "onematter" / "matters"
 MATTER_TEMPLATES = REPO / "templates" / "matters"
 # the applicant's own field `education` (学历) shares a name with the matter: a line that reads it
 # (a["education"]) or declares its column (the subscription's, in a migration) names no matter
-APPLICANT_EDUCATION = ('a["education"]', "Column('education'")
+# the applicant's education (a field of the form), not the matter of that name
+APPLICANT_EDUCATION = ('a["education"]', "Column('education'", "KEPT_APPLICANT = (")
 
 
 def core_files() -> list[Path]:

@@ -69,6 +69,7 @@ class Person(SQLModel, table=True):
     birth_date: dt.date
     sex: str = Field(max_length=1)
     created_at: dt.datetime = timestamp()
+    anonymised_on: dt.date | None = None          # retention (domain.md §1.5): the day it ran
 
 
 @event.listens_for(Person, "before_insert")
@@ -293,6 +294,9 @@ class Document(SQLModel, table=True):
     pages: int
     size_bytes: int
     created_at: dt.datetime = timestamp()
+    # retention (domain.md §1.5): archived (the PDF moved to the archive) or deleted, and the
+    # stored context erased; the row stays as the register of what was issued
+    disposed: str | None = Field(default=None, max_length=12)
 
 
 class NoticeNumber(SQLModel, table=True):

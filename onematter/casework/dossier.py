@@ -99,7 +99,7 @@ def missing_documents(session, app: Application) -> list[str]:
     """Kinds the application is due now (its packet included) whose file is not there."""
 
     have = {d.doc_key for d in session.exec(select(Document).where(Document.application_id == app.id))
-            if Path(d.path).is_file()}
+            if d.disposed or Path(d.path).is_file()}      # archived or deleted by retention: not missing
     due = due_documents(app, matter_cases(session, app.id)) + [k for k in [packet_key(app)] if k]
     return [k for k in due if k not in have]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
@@ -71,6 +71,18 @@ class Rating(BaseModel):
     rectify_days: int = Field(default=15, ge=1, le=60)
 
 
+class Retention(BaseModel):
+    """个人信息保护法 Art. 19, 47 (domain.md §1.5): `years` after a person's last application closed,
+    their personal data is anonymised; the documents are then archived (the PDFs moved out of
+    service into the archive, their stored contexts erased) or deleted; a person with a record of
+    one of `keep_id_hash_for` keeps the keyed hash of their ID, so a rule that counts across a
+    lifetime can still recognise them."""
+    model_config = ConfigDict(extra="forbid")
+    years: int = Field(default=10, ge=1, le=100)
+    documents: Literal["archive", "delete"] = "archive"
+    keep_id_hash_for: list[str] = Field(default_factory=list)      # matter keys (the shipped policy: the loan)
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="allow")      # matter blocks, typed by their modules
 
@@ -92,6 +104,7 @@ class Policy(BaseModel):
     materials: list[Material] = Field(default_factory=list)
     correction_days: int = Field(default=10, ge=1, le=60)     # 补正 period, working days
     rating: Rating = Field(default_factory=Rating)
+    retention: Retention = Field(default_factory=Retention)
     _blocks: dict[str, Any] = PrivateAttr(default_factory=dict)
     _source: str = PrivateAttr(default="")
 

@@ -41,6 +41,7 @@ from onematter.services.scope import EVERYONE, Viewer, visible_application
 LIST_LIMIT = 100
 CATEGORIES = ["义务兵", "军士", "军官"]
 PLACEMENTS = ["自主就业", "安排工作", "退休", "转业", "复员"]
+DISPOSED = {"archived": "已归档（保存期限届满）", "deleted": "已删除（保存期限届满）"}
 PROGRESS_KEYS = ("done", "stuck", "matters", "documents", "packet", "timeline", "run_url")
 
 
@@ -133,11 +134,14 @@ def case_context(session: Session, *, application_no: str, viewer: Viewer = EVER
                      "facts": spec.facts(session, cases[m["matter"]]) if spec.facts else [],
                      "decided": f"{d.decided_by} {local(d.decided_at):%Y-%m-%d %H:%M}" if d else ""})
     base = f"/documents/{app_row.application_no}/"
+    # retention moved them out of service (archived) or deleted them: listed, not linked
+    disposed = dict(session.exec(select(Document.document_no, Document.disposed).where(
+        Document.application_id == app_row.id, Document.disposed.is_not(None))).all())
     documents = [{"kind": d["kind"], "title": d["title"], "no": d["document_no"],
-                  "url": base + Path(d["path"]).name} for d in view["documents"]
-                 if not d["kind"].startswith("packet")]
+                  "url": base + Path(d["path"]).name, "disposed": DISPOSED.get(disposed.get(d["document_no"]), "")}
+                 for d in view["documents"] if not d["kind"].startswith("packet")]
     packet = next(({"title": d["title"], "url": base + Path(d["path"]).name} for d in view["documents"]
-                   if d["kind"] == pkey), None)
+                   if d["kind"] == pkey and d["document_no"] not in disposed), None)
     timeline = sorted([{"at": local(e.at).strftime("%Y-%m-%d %H:%M:%S"), "who": _actor(e.actor, staff),
                         "what": _event_text(e), "comment": False} for e in events]
                       + [{"at": local(c.at).strftime("%Y-%m-%d %H:%M:%S"), "who": f"{c.author_name}（{c.station}）",
@@ -149,6 +153,10 @@ def case_context(session: Session, *, application_no: str, viewer: Viewer = EVER
                 "date": app_row.application_date.isoformat(), "deadline": app_row.deadline.isoformat(),
                 "station": app_row.station, "town": app_row.town, "staff": app_row.staff_name},
         "person": {"name": person.name, "id_masked": shown_id(person.id_masked)},
+        # retention ran (domain.md §1.5): the documents archived, the scans deleted, nothing to hand over
+        "anonymised": f"{person.anonymised_on.year}年{person.anonymised_on.month}月{person.anonymised_on.day}日"
+                      if person.anonymised_on else "",
+        "deleted": "deleted" in disposed.values(),
         "matters": rows, "documents": documents, "packet": packet, "done": done, "stuck": state.stuck,
         "missing": [kind(k).title for k in missing], "timeline": timeline,
         "materials": _materials(app_row.application_no, view["materials"]),
@@ -185,7 +193,7 @@ def _actor(actor: str, staff: dict[str, str]) -> str:
     source, _, who = actor.partition(":")
     return {"web": f"{staff.get(who, who)}（工作台）", "cli": f"{who}（命令行）", "prefect-ui": f"{who}（Prefect 审核表单）",
             "flow": "系统（办理流程）", "staff": f"{who}（命令行）", "deadline-watch": "系统（时限监控）",
-            "sweep-stuck": "系统（中断续办）", "public": "申请人（自助）"}.get(source, actor)
+            "sweep-stuck": "系统（中断续办）", "public": "申请人（自助）", "retention": "系统（保存期限）"}.get(source, actor)
 
 
 def _event_text(e: Event) -> str:
@@ -197,6 +205,8 @@ def _event_text(e: Event) -> str:
         return f"待办：{e.note}" if e.note else f"待办：{e.to_status}"
     if e.entity == "delivery":
         return ("送达：" if e.to_status == "served" else "送达（已发送）：") + (e.note or "")
+    if e.entity == "retention":
+        return e.note or "保存期限届满：个人信息已匿名化"
     matter = e.entity.split(":", 1)[-1]
     try:
         spec = matters.spec(matter)

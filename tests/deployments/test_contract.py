@@ -24,6 +24,7 @@ SAMPLE_PARAMETERS = {
     "task-escalation": {"day": "2026-11-30"},
     "deliver-notifications": {},
     "monthly-report": {"month": "2026-11"},
+    "retention": {"day": "2026-11-30"},
 }
 
 
@@ -64,6 +65,6 @@ def test_every_followup_is_scheduled():
     crons = {s["name"]: [c["cron"] for c in s.get("schedules") or []] for s in SPECS}
     assert crons["job-digest"] == ["0 9 * * *"] and crons["fair-reminder"] == ["0 16 * * *"]
     assert crons["training-reminder"] == ["0 16 * * *"] and crons["deliver-notifications"] == ["*/5 * * * *"]
-    assert crons["monthly-report"] == ["0 8 1 * *"]
+    assert crons["monthly-report"] == ["0 8 1 * *"] and crons["retention"] == ["0 3 * * *"]
     for name in ("deadline-watch", "fair-outcome", "training-completion", "task-escalation"):
         assert crons[name] == ["0 8 * * *"], name

@@ -250,6 +250,10 @@
         var li = document.createElement("li");
         var t = document.createElement("span"); t.textContent = d.title; li.appendChild(t);
         li.appendChild(document.createTextNode(" "));
+        if (d.disposed) {              // retention archived or deleted it: listed, not linked
+          var gone = document.createElement("span"); gone.className = "muted"; gone.textContent = d.disposed;
+          li.appendChild(gone); list.appendChild(li); return;
+        }
         [["打开", d.url, true], ["打印", d.url, true], ["下载", d.url + "?download=1", false]].forEach(function (l, i) {
           if (i) li.appendChild(document.createTextNode(" · "));
           var a = document.createElement("a"); a.href = l[1]; a.textContent = l[0];
