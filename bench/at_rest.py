@@ -155,10 +155,8 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=20)
     parser.add_argument("--persons", type=int, default=100_000)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="onematter-bench-rest-"))
-    os.environ["ONEMATTER_DATA_DIR"] = str(work)
-    os.environ.pop("ONEMATTER_DATA_KEY_FILE", None)
-    os.environ.setdefault("ONEMATTER_DATABASE_URL", f"sqlite:///{work / 'rest.db'}")
+    from bench.rows import fresh_data_dir
+    fresh_data_dir("onematter-bench-rest-", "rest.db")
     os.environ.setdefault("ONEMATTER_TODAY", "2026-11-30")
     from onematter.casework.catalogue import import_catalogue, parse_catalogue, sample_catalogue
     from onematter.config.db import get_engine, session_scope

@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -89,9 +88,8 @@ def main() -> None:
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="onematter-bench-lists-"))
-    os.environ["ONEMATTER_DATA_DIR"] = str(work)
-    os.environ.setdefault("ONEMATTER_DATABASE_URL", f"sqlite:///{work / 'lists.db'}")
+    from bench.rows import fresh_data_dir
+    fresh_data_dir("onematter-bench-lists-", "lists.db")
     from fastapi.testclient import TestClient
 
     from onematter.case.accounts import add_user

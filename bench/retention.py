@@ -14,7 +14,6 @@ import datetime as dt
 import os
 import resource
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -68,10 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=100_000)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="onematter-bench-retention-"))
-    os.environ["ONEMATTER_DATA_DIR"] = str(work)
-    os.environ.pop("ONEMATTER_DATA_KEY_FILE", None)
-    os.environ.setdefault("ONEMATTER_DATABASE_URL", f"sqlite:///{work / 'retention.db'}")
+    from bench.rows import fresh_data_dir
+    fresh_data_dir("onematter-bench-retention-", "retention.db")
     os.environ["ONEMATTER_TODAY"] = "2026-11-30"
     from onematter.casework.retention import run
     from onematter.config.db import get_engine

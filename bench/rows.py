@@ -14,3 +14,16 @@ def person_row(ring, i: int, *, born: str, mobile: str, birth: dt.date) -> dict:
     return {"id": uuid.uuid4(), "id_number": number, "id_hash": ring.hash("id", number), "id_masked": mask_id(number),
             "name": f"测试{i % 997}", "mobile": phone, "mobile_hash": ring.hash("mobile", phone),
             "birth_date": birth, "sex": "男", "created_at": dt.datetime.now(dt.timezone.utc)}
+
+
+def fresh_data_dir(prefix: str, database: str):
+    """A new data dir for one bench (its own data key is made there), its SQLite file unless
+    ONEMATTER_DATABASE_URL names another database."""
+    import os
+    import tempfile
+    from pathlib import Path
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ["ONEMATTER_DATA_DIR"] = str(work)
+    os.environ.pop("ONEMATTER_DATA_KEY_FILE", None)
+    os.environ.setdefault("ONEMATTER_DATABASE_URL", f"sqlite:///{work / database}")
+    return work

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from onematter.case.models import DataKeyRecord
-from onematter.config.crypto import KeyError_, KeyFileMissing, KeyRing, create_key_file, key_file, keyring
+from onematter.config.crypto import DataKeyError, KeyFileMissing, KeyRing, create_key_file, key_file, keyring
 from onematter.config.settings import get_settings, local, now
 
 HOW_TO_MAKE = ("嵌入式默认配置下，onematter init-db 会在数据目录中生成密钥文件；生产部署请运行 onematter keys init "
@@ -52,7 +52,7 @@ def check(session: Session, ring: KeyRing) -> None:
     current = next((r for r in records.values() if r.state == "current"), None)
     key = ring.current
     if key.id in records and records[key.id].state == "retired":
-        raise KeyError_(f"密钥 {key.id} 已于 {_day(records[key.id].retired_at)} 轮换停用，不能再使用："
+        raise DataKeyError(f"密钥 {key.id} 已于 {_day(records[key.id].retired_at)} 轮换停用，不能再使用："
                         f"请使用轮换后的密钥文件（{ring.path}）")
     if current is None:
         session.add(DataKeyRecord(id=key.id, check=key.check, state="current"))
@@ -60,7 +60,7 @@ def check(session: Session, ring: KeyRing) -> None:
         return
     if key.id == current.id:
         if key.check != current.check:
-            raise KeyError_(f"密钥文件 {ring.path} 中的密钥 {key.id} 与数据库登记的不符：请使用本数据库的密钥文件")
+            raise DataKeyError(f"密钥文件 {ring.path} 中的密钥 {key.id} 与数据库登记的不符：请使用本数据库的密钥文件")
         return
     old = next((k for k in ring.keys[1:] if k.id == current.id), None)
     if key.id not in records and old is not None and old.check == current.check:
@@ -68,7 +68,7 @@ def check(session: Session, ring: KeyRing) -> None:
         session.add(DataKeyRecord(id=key.id, check=key.check, state="current"))
         session.flush()
         return
-    raise KeyError_(f"密钥文件 {ring.path}（密钥 {key.id}）不是该数据库所用的密钥（{current.id}）："
+    raise DataKeyError(f"密钥文件 {ring.path}（密钥 {key.id}）不是该数据库所用的密钥（{current.id}）："
                     "请使用本数据库的密钥文件")
 
 

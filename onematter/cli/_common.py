@@ -15,7 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from onematter import matters
 from onematter.case.forms import load_file
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS
-from onematter.config.crypto import KeyError_
+from onematter.config.crypto import DataKeyError
 from onematter.config.db import SchemaNotReady, check_schema
 from onematter.config.embedded import prepare_prefect
 from onematter.config.privacy import keep_private, safe_traceback
@@ -46,7 +46,7 @@ def guarded(command):
         except (OperationalError, InterfaceError):
             fail({"error": "database_unavailable", "message": DB_UNAVAILABLE}, 3, DB_UNAVAILABLE,
                  bool(kwargs.get("as_json")))
-        except KeyError_ as exc:
+        except DataKeyError as exc:
             fail({"error": "data_key", "message": str(exc)}, 1, str(exc), bool(kwargs.get("as_json")))
     return wrapper
 
@@ -79,7 +79,7 @@ def db() -> None:
         raise typer.Exit(1) from None
     try:
         made = keys.prepare()
-    except KeyError_ as exc:
+    except DataKeyError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     if made:
@@ -95,7 +95,7 @@ def db_ready(as_json: bool) -> bool:
             return False
         keys.check_readable()
         return True
-    except (SchemaNotReady, KeyError_) as exc:
+    except (SchemaNotReady, DataKeyError) as exc:
         fail({"error": "database_not_ready" if isinstance(exc, SchemaNotReady) else "data_key",
               "message": str(exc)}, 1, str(exc), as_json)
 

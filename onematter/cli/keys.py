@@ -20,7 +20,7 @@ def keys_init(path: Optional[Path] = typer.Option(None, "--path", help="默认�
     """Make a new data key file (0600); never over an existing one."""
     try:
         made = keys.init(path)
-    except keys.KeyError_ as exc:
+    except keys.DataKeyError as exc:
         fail({"error": "data_key", "message": str(exc)}, 1, str(exc), as_json)
     if as_json:
         emit(made)

@@ -40,7 +40,7 @@ def serve(port: int = typer.Option(4200, help="Prefect server/UI port (loopback)
     from onematter.runtime.serve import serve as run_serve  # noqa: I001 — httpx and the stack's processes only for serve
     try:
         keys.require_key_file()
-    except keys.KeyError_ as exc:
+    except keys.DataKeyError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     db()

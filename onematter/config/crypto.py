@@ -35,11 +35,11 @@ FORMAT = "onematter-data-keys"
 CHECK = b"onematter data key check"
 
 
-class KeyError_(Exception):
+class DataKeyError(Exception):
     """The key file is missing, unreadable, or does not open what is stored (a Chinese message)."""
 
 
-class KeyFileMissing(KeyError_):
+class KeyFileMissing(DataKeyError):
     pass
 
 
@@ -70,7 +70,7 @@ class KeyRing:
 
     def __init__(self, keys: list[DataKey], path: Path | None = None):
         if not keys:
-            raise KeyError_("数据密钥文件中没有密钥")
+            raise DataKeyError("数据密钥文件中没有密钥")
         self.keys, self.path = keys, path
         self._by_id = {k.id: k for k in keys}
         self._aead = {k.id: AESGCM(k.enc) for k in keys}
@@ -88,12 +88,12 @@ class KeyRing:
         key_id, _, body = token.partition(":")
         aead = self._aead.get(key_id)
         if aead is None:
-            raise KeyError_(f"数据由密钥 {key_id} 加密，当前密钥文件中没有该密钥（{self.path}）")
+            raise DataKeyError(f"数据由密钥 {key_id} 加密，当前密钥文件中没有该密钥（{self.path}）")
         raw = base64.b64decode(body)
         try:
             return aead.decrypt(raw[:12], raw[12:], aad).decode("utf-8")
         except InvalidTag:
-            raise KeyError_(f"数据无法用密钥 {key_id} 解密：密钥文件与数据库不符，或数据被改动") from None
+            raise DataKeyError(f"数据无法用密钥 {key_id} 解密：密钥文件与数据库不符，或数据被改动") from None
 
     def key_of(self, token: str | None) -> str | None:
         return token.partition(":")[0] if token else None
@@ -124,7 +124,7 @@ def read_key_file(path: Path) -> KeyRing:
     except FileNotFoundError:
         raise KeyFileMissing(f"未找到数据密钥文件 {path}") from None
     except OSError as exc:
-        raise KeyError_(f"无法读取数据密钥文件 {path}：{exc.strerror}") from None
+        raise DataKeyError(f"无法读取数据密钥文件 {path}：{exc.strerror}") from None
     try:
         data = json.loads(raw)
         if data.get("format") != FORMAT:
@@ -134,7 +134,7 @@ def read_key_file(path: Path) -> KeyRing:
         if any(len(k.enc) != 32 or len(k.mac) != 32 for k in keys):
             raise ValueError
     except (ValueError, KeyError, TypeError):
-        raise KeyError_(f"数据密钥文件 {path} 格式不正确（应由 onematter keys init 生成）") from None
+        raise DataKeyError(f"数据密钥文件 {path} 格式不正确（应由 onematter keys init 生成）") from None
     return KeyRing(keys, path)
 
 
@@ -177,14 +177,19 @@ def keyring() -> KeyRing:
 # ------------------------------------------------------------------ column types
 
 
-class Encrypted(TypeDecorator):
-    """A text column stored sealed (AES-256-GCM, the column's name as associated data)."""
-    impl = Text
-    cache_ok = True
+class _Sealed(TypeDecorator):
+    """A column stored sealed (AES-256-GCM), its "table.column" the associated data. (Each
+    subclass says `cache_ok` itself: SQLAlchemy reads it from the class, not its bases.)"""
 
     def __init__(self, aad: str):
         super().__init__()
         self.aad = aad.encode()
+
+
+class Encrypted(_Sealed):
+    """A text column stored sealed."""
+    impl = Text
+    cache_ok = True
 
     def process_bind_param(self, value: Any, dialect) -> Any:
         return None if value is None else keyring().encrypt(str(value), self.aad)
@@ -193,15 +198,11 @@ class Encrypted(TypeDecorator):
         return None if value is None else keyring().decrypt(value, self.aad)
 
 
-class EncryptedJSON(TypeDecorator):
+class EncryptedJSON(_Sealed):
     """A JSON column whose value is stored as one sealed JSON string. A row written before
     migration 0015 (a JSON object) still reads as it is until the migration seals it."""
     impl = JSON
     cache_ok = True
-
-    def __init__(self, aad: str):
-        super().__init__()
-        self.aad = aad.encode()
 
     def process_bind_param(self, value: Any, dialect) -> Any:
         if value is None:

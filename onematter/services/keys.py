@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from onematter.case import keys as case_keys
 from onematter.case.models import Application, DataKeyRecord, Delivery, Document, Notification, Person
-from onematter.config.crypto import DataKey, KeyError_, KeyFileMissing, create_key_file, key_file, keyring, \
+from onematter.config.crypto import DataKey, DataKeyError, KeyFileMissing, create_key_file, key_file, keyring, \
     write_key_file
 from onematter.config.db import get_engine, init_db, session_scope
 
@@ -61,7 +61,7 @@ def init(path=None) -> dict:
     """A new key file where ONEMATTER_DATA_KEY_FILE (or the default) says; never over one."""
     target = path or key_file()
     if target.exists():
-        raise KeyError_(f"数据密钥文件 {target} 已存在，未覆盖")
+        raise DataKeyError(f"数据密钥文件 {target} 已存在，未覆盖")
     ring = create_key_file(target)
     return {"path": str(target), "key_id": ring.current.id}
 
@@ -140,7 +140,7 @@ def rotate(*, batch: int = 1000, echo: Callable[[Progress], None] | None = None)
     with session_scope() as session:
         left = _counts(session, new_id)
         if any(left.values()):
-            raise KeyError_(f"仍有数据未用新密钥加密：{left}，请再次运行 onematter keys rotate")
+            raise DataKeyError(f"仍有数据未用新密钥加密：{left}，请再次运行 onematter keys rotate")
         old_ids = [k.id for k in ring.keys[1:]]
         for key_id in old_ids:
             if session.get(DataKeyRecord, key_id):
@@ -151,4 +151,4 @@ def rotate(*, batch: int = 1000, echo: Callable[[Progress], None] | None = None)
             "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
 
-__all__ = ["KeyError_", "KeyFileMissing", "prepare", "require_key_file", "check_readable", "init", "show", "rotate", "Progress"]
+__all__ = ["DataKeyError", "KeyFileMissing", "prepare", "require_key_file", "check_readable", "init", "show", "rotate", "Progress"]
