@@ -40,7 +40,7 @@ def open_for_writing(engine: Engine, *, create: bool) -> tuple[KeyRing, bool]:
                                  "请从备份中恢复该文件，或设置 ONEMATTER_DATA_KEY_FILE 指向它") from None
         if not create or get_settings().data_key_file:
             raise KeyFileMissing(f"未找到数据密钥文件 {path}。{HOW_TO_MAKE}") from None
-        return create_key_file(path), True
+        return create_key_file(path)
 
 
 def check(session: Session, ring: KeyRing) -> None:

@@ -138,9 +138,11 @@ def read_key_file(path: Path) -> KeyRing:
     return KeyRing(keys, path)
 
 
-def write_key_file(path: Path, keys: list[DataKey]) -> None:
+def write_key_file(path: Path, keys: list[DataKey], *, exclusive: bool = False) -> bool:
     """Written whole to a new 0600 file beside it, flushed, then moved over it: a crash leaves the
-    old file or the new one, never half of one."""
+    old file or the new one, never half of one. `exclusive`: put in place only where no file is
+    (a hard link, which fails on an existing name), so processes making the first key at once
+    all end up with the one that got there first. Whether this call's file is the one in place."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     body = json.dumps({"format": FORMAT, "version": 1, "keys": [k.as_json() for k in keys]}, indent=2)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
@@ -150,13 +152,25 @@ def write_key_file(path: Path, keys: list[DataKey]) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-    os.replace(temp, path)
+    placed = True
+    if exclusive:
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            placed = False
+        finally:
+            os.unlink(temp)
+    else:
+        os.replace(temp, path)
     _ring_for.cache_clear()
+    return placed
 
 
-def create_key_file(path: Path) -> KeyRing:
-    write_key_file(path, [DataKey.generate()])
-    return read_key_file(path)
+def create_key_file(path: Path) -> tuple[KeyRing, bool]:
+    """A first key file where none is; (the ring now in the file, whether this call made it).
+    Several processes at once (three `init-db` on a new data dir) agree on one key."""
+    made = write_key_file(path, [DataKey.generate()], exclusive=True)
+    return read_key_file(path), made
 
 
 @lru_cache(maxsize=8)

@@ -62,7 +62,9 @@ def init(path=None) -> dict:
     target = path or key_file()
     if target.exists():
         raise DataKeyError(f"数据密钥文件 {target} 已存在，未覆盖")
-    ring = create_key_file(target)
+    ring, made = create_key_file(target)
+    if not made:
+        raise DataKeyError(f"数据密钥文件 {target} 已存在，未覆盖")
     return {"path": str(target), "key_id": ring.current.id}
 
 
