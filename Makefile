@@ -31,13 +31,16 @@ venv: system-packages $(BIN)/onematter
 demo: venv
 	$(BIN)/onematter demo
 
-# the staff page is tested in a real browser: Debian's chromium, driven by Playwright
+# the staff page is tested in a real browser: Debian's chromium, driven by Playwright; the seals
+# are checked by poppler's pdfsig against an NSS database made with certutil (libnss3-tools)
 test-packages:
 	@if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	  dpkg -s chromium >/dev/null 2>&1 || { echo "installing: chromium"; apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	  need=""; for p in chromium libnss3-tools; do dpkg -s $$p >/dev/null 2>&1 || need="$$need $$p"; done; \
+	  if [ -n "$$need" ]; then echo "installing:$$need"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$need >/dev/null; fi; \
 	else \
 	  command -v chromium >/dev/null || echo "!! install chromium (sudo apt-get install chromium)"; \
+	  command -v certutil >/dev/null || echo "!! install libnss3-tools (sudo apt-get install libnss3-tools)"; \
 	fi
 
 test: venv test-packages

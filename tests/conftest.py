@@ -33,17 +33,24 @@ PG_RESET = os.environ.get("ONEMATTER_TEST_PG_RESET", "delete")
 
 
 def pytest_configure(config) -> None:
-    """One data key file for the session (encryption at rest, domain.md §1.5), in a private
-    directory of its own, inherited by every command a test runs; a test of the key file's own
-    behaviour sets ONEMATTER_DATA_KEY_FILE itself."""
-    if os.environ.get("ONEMATTER_DATA_KEY_FILE"):
-        return
+    """One data key file and one (demo) seal for the session (encryption at rest, domain.md §1.5;
+    电子印章), each in a private directory of its own, inherited by every command a test runs; a
+    test of the key file's or the seal's own behaviour sets ONEMATTER_DATA_KEY_FILE or
+    ONEMATTER_SEAL_DIR itself."""
     import tempfile
 
-    from onematter.config.crypto import create_key_file
-    path = Path(tempfile.mkdtemp(prefix="onematter-test-key-")) / "data.key"
-    create_key_file(path)
-    os.environ["ONEMATTER_DATA_KEY_FILE"] = str(path)
+    if not os.environ.get("ONEMATTER_DATA_KEY_FILE"):
+        from onematter.config.crypto import create_key_file
+        path = Path(tempfile.mkdtemp(prefix="onematter-test-key-")) / "data.key"
+        create_key_file(path)
+        os.environ["ONEMATTER_DATA_KEY_FILE"] = str(path)
+    if not os.environ.get("ONEMATTER_SEAL_DIR"):
+        from onematter.config.settings import get_settings
+        from onematter.documents.seal import make_demo
+        path = Path(tempfile.mkdtemp(prefix="onematter-test-seal-")) / "seal"
+        os.environ["ONEMATTER_SEAL_DIR"] = str(path)
+        get_settings.cache_clear()
+        make_demo(path)
 
 
 def _clear_caches() -> None:

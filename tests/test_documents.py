@@ -8,6 +8,7 @@ from pypdf import PdfReader, PdfWriter
 from sqlmodel import select
 
 from onematter.documents import render as docs
+from onematter.documents import seal
 from onematter.casework.applications import submit_application
 from onematter.config.db import session_scope
 from onematter.casework.intake import parse_intake
@@ -101,12 +102,17 @@ def test_rendering_is_deterministic(env):
 
 
 def test_issued_documents_rerendered_are_byte_identical(issued, db):
+    """Rendering is deterministic: the issued file's content (its first revision, before the
+    appended signature) is the same bytes when rendered again."""
     app, rows = issued
     row = rows["receipt"]
     with session_scope() as s:
         from onematter.casework.issuing import build_context
         again = docs.render(row.template, build_context(s, s.get(type(app), app.id), "receipt"))
-    assert again.pdf == Path(row.path).read_bytes()
+    issued_bytes = Path(row.path).read_bytes()
+    assert row.sealed and issued_bytes != again.pdf
+    assert again.pdf == seal.first_revision(issued_bytes)
+    assert again.content_sha256 == row.content_sha256
 
 
 def test_fetcher_refuses_outside_urls_without_touching_the_network(env, monkeypatch):
@@ -153,6 +159,39 @@ def test_verify_genuine_altered_and_unknown(issued, session, tmp_path):
     assert verify_pdf(session, other)["result"] == "unknown"
 
 
+def test_verify_reads_the_seal(issued, session, tmp_path):
+    """The file as issued: genuine, with the seal's signer and time. One byte changed: altered,
+    saying the seal no longer holds. A lost file sealed again (another signing time, other bytes):
+    the copy the veteran holds is still genuine, by its intact signature over the same content."""
+    app, rows = issued
+    row = rows["refusal-employer_incentive"] if "refusal-employer_incentive" in rows else rows["receipt"]
+    held = tmp_path / "held.pdf"
+    held.write_bytes(Path(row.path).read_bytes())
+    first = verify_pdf(session, held)
+    assert first["result"] == "genuine" and first["signature"]["valid"], first
+    assert "电子印章（示例）" in first["signature"]["signer"] and "电子签章有效" in first["message"]
+
+    data = bytearray(held.read_bytes())
+    data[data.index(b"WeasyPrint") + 9] = ord("T")
+    changed = tmp_path / "changed.pdf"
+    changed.write_bytes(bytes(data))
+    answer = verify_pdf(session, changed)
+    assert answer["result"] == "altered" and answer["document_no"] == row.document_no, answer
+    assert "电子签章验证失败" in answer["message"] and answer["signature"]["valid"] is False
+
+    Path(row.path).unlink()
+    with session_scope() as s:
+        issue_all(s, app.id)
+    assert Path(row.path).read_bytes() != held.read_bytes()          # sealed again: another signature
+    again = verify_pdf(session, held)
+    assert again["result"] == "genuine" and again["document_no"] == row.document_no, again
+
+    unsigned = tmp_path / "unsigned.pdf"                             # the content without the seal
+    unsigned.write_bytes(seal.first_revision(held.read_bytes()))
+    answer = verify_pdf(session, unsigned)
+    assert answer["result"] == "altered" and "没有本局的电子签章" in answer["message"], answer
+
+
 def _minimal_context(name: str) -> dict:
     return {
         "doc": {"key": "receipt", "title": "受理回执", "number": "PHYJS-20261130-0001-02", "issuing_body": "平湖市退役军人事务局",
@@ -175,7 +214,9 @@ def test_a_lost_file_is_reissued_byte_identical(issued, session):
     Path(row.path).unlink()
     with session_scope() as s:
         issue_all(s, app.id)
-    assert Path(row.path).read_bytes() == original
+    again = Path(row.path).read_bytes()
+    assert seal.first_revision(again) == seal.first_revision(original)     # the content, byte for byte
+    assert seal.check(again)["intact"] and seal.check(again)["trusted"]
 
 
 def test_a_matter_document_is_found_in_its_folder_and_keeps_its_code(issued, session):
@@ -196,7 +237,7 @@ def test_a_matter_document_is_found_in_its_folder_and_keeps_its_code(issued, ses
     Path(packet.path).unlink()
     with session_scope() as s:
         issue_all(s, app.id)
-    assert Path(packet.path).read_bytes() == original
+    assert seal.first_revision(Path(packet.path).read_bytes()) == seal.first_revision(original)
 
 
 def _one_seat_fair_applicants(session, form, count: int, seq: int) -> list:

@@ -293,7 +293,9 @@ def test_monthly_report_figures_equal_the_rows(session, catalogue, form, sink):
     assert "陆建军" not in text and "330482" not in text
 
 
-def test_january_reverification_stops_an_ended_contract_at_its_last_month(session, catalogue, form, sink):
+def test_january_reverification_stops_an_ended_contract_at_its_last_month(session, catalogue, form, sink,
+                                                                         monkeypatch):
+    from onematter.config.settings import get_settings
     from onematter.casework.applications import matter_cases, settle_application, submit_application
     from onematter.casework.schedule import run_day
     from onematter.followups.days import first_working_day_of_january
@@ -315,27 +317,39 @@ def test_january_reverification_stops_an_ended_contract_at_its_last_month(sessio
     assert "2027年度" in task.title and task.station == "平湖市退役军人服务中心"
     with pytest.raises(TaskRefused, match="--ended"):
         complete_task(session, str(task.id), result="ended", by="王珏")
-    complete_task(session, str(task.id), result="ended", by="王珏", ended="2027-06")
+    # recorded on the check day: a last month after it, or before the incentive began, is refused
+    monkeypatch.setenv("ONEMATTER_TODAY", day.isoformat())
+    get_settings.cache_clear()
+    with pytest.raises(TaskRefused, match="晚于核验日期"):
+        complete_task(session, str(task.id), result="ended", by="王珏", ended="2027-06")
+    session.rollback()
+    with pytest.raises(TaskRefused, match="早于享受优惠的起始月份"):
+        complete_task(session, str(task.id), result="ended", by="王珏", ended="2026-03")
+    session.rollback()
+    complete_task(session, str(task.id), result="ended", by="王珏", ended="2026-12")
     session.commit()
     years = {y.year: (y.months, y.amount_yuan, y.status) for y in session.exec(select(IncentiveYear)).all()}
-    assert years == {2026: (9, 6750, "scheduled"), 2027: (6, 4500, "verified"), 2028: (12, 9000, "stopped"),
+    assert years == {2026: (9, 6750, "scheduled"), 2027: (12, 9000, "stopped"), 2028: (12, 9000, "stopped"),
                      2029: (3, 2250, "stopped")}
     notice = session.exec(select(Notification).where(Notification.kind == "reverification_result")).one()
-    assert notice.audience == "staff" and notice.payload["total"] == "11,250"
+    assert notice.audience == "staff" and notice.payload["total"] == "6,750"
     from onematter.followups.outbox import render
     assert "劳动合同已解除或终止" in render(notice.kind, notice.payload)
-    # the enterprise's 年度核验结果通知书: issued at once, addressed to it, the schedule as it stands
+    # the enterprise's 年度核验结果通知书: issued at once, addressed to it, the schedule as it stands,
+    # dated on the check
     from pypdf import PdfReader
 
     from onematter.case.models import Document
     from onematter.documents.verification import verify_pdf
     doc = session.exec(select(Document).where(Document.doc_key == "incentive_stopped")).one()
     text = "".join(p.extract_text() for p in PdfReader(doc.path).pages).replace("\n", "")
-    for phrase in ("年度核验结果通知书", "平湖示例汽车零部件有限公司：", "2027年度核验", "最后在岗月份为2027年6月",
-                   "11,250元", "壹万壹仟贰佰伍拾元整", "原核定合计 27,000元", "2028年、2029年度不再享受",
-                   "申报补缴", "行政复议", "核验人：王珏", "抄送：陆建军"):
-        assert phrase in text, phrase
-    assert "2028年" not in text.split("调整后合计")[0].split("如下：")[-1]       # stopped years left out of the table
+    checked = f"{day.year}年{day.month}月{day.day}日"
+    for phrase in ("年度核验结果通知书", "平湖示例汽车零部件有限公司：", "2027年度核验", "最后在岗月份为2026年12月",
+                   "6,750元", "陆仟柒佰伍拾元整", "原核定合计 27,000元", "2027年、2028年、2029年度不再享受",
+                   "申报补缴", "行政复议", f"核验人：王珏　核验日期：{checked}", "抄送：陆建军",
+                   f"平湖市退役军人事务局{checked}"):
+        assert phrase in text.replace(" ", "").replace("　", "") or phrase in text, phrase
+    assert "2027年" not in text.split("调整后合计")[0].split("如下：")[-1]       # stopped years left out of the table
     assert doc.document_no.endswith("-21") and verify_pdf(session, Path(doc.path))["result"] == "genuine"
 
 

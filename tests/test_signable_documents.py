@@ -65,7 +65,8 @@ def test_every_refusal_is_dated_states_the_fact_cites_the_rule_and_names_the_rem
                                         "rejection-employer_incentive", "rejection-startup_loan"}
     for (case, key), path in refusals.items():
         text = _flat(path)
-        assert re.search(r"。平湖市退役军人事务局\d{4}年\d{1,2}月\d{1,2}日", text), (case, key)  # issuer, then the date
+        # issuer, then the date (the QR code beside them may be read first)
+        assert re.search(r"。(?:扫码核验本文书)?平湖市退役军人事务局\d{4}年\d{1,2}月\d{1,2}日", text), (case, key)
         assert WENHAO.search(text), (case, key)
         assert "行政复议" in text and "平湖市人民政府" in text and "60日内" in text, (case, key)
         assert "行政诉讼" in text and "有管辖权的人民法院" in text and "6个月内" in text, (case, key)
@@ -81,9 +82,10 @@ def test_two_kinds_of_no_with_their_own_titles_and_addressees(samples):
     rejected = _flat(samples["rejected"]["rejection-employer_incentive"])
     assert "不予受理告知书" in refused and "决定不予受理" in refused
     assert "审核不予确认通知书" in rejected and "不予受理" not in rejected and "经审核，不予确认" in rejected
-    for text in (refused, rejected):
-        assert text.index("平湖示例汽车零部件有限公司：") < text.index("抄送：")   # to the enterprise, copy to the veteran
-        assert "抄送：陆建军（自主就业退役士兵）" in text
+    # to the enterprise, copy to the veteran, named by his real category (the refused one is an officer)
+    for text, label in ((refused, "转业军官"), (rejected, "自主就业退役士兵")):
+        assert text.index("平湖示例汽车零部件有限公司：") < text.index("抄送：")
+        assert f"抄送：陆建军（{label}）" in text
     assert "劳动合同与社保缴纳单位不一致" in rejected and "李科长" in rejected
     loan = _flat(samples["rejected"]["rejection-startup_loan"])
     assert "贴息审核不予确认通知书" in loan and loan.index("陆建军：") < loan.index("抄送：")
@@ -96,7 +98,8 @@ def test_receipt_lists_refused_matters_only_under_not_accepted(samples):
     assert "已受理事项" in accepted
     for title in ("学历教育提升", "企业吸纳退役军人就业优惠政策申请", "退役军人创业担保贷款及贴息"):
         assert title not in accepted and title in refused
-    assert "PHYJS-" in refused and "-12" in refused          # the pointer to its notice
+    # the pointer to its notice: the notice's 文号 (issue 22: notices are referred to by 文号)
+    assert WENHAO.search(_flat(samples["refused"]["refusal-education"])).group(0) in refused
     for title in ("职业技能培训", "就业信息推送", "专场招聘会"):
         assert title in accepted and title not in refused
     whole = _flat(samples["approved"]["receipt"])
@@ -178,7 +181,7 @@ def test_notices_are_set_in_the_official_faces(samples):
     assert "Serif" not in fonts(samples["refused"]["receipt"])
     for key in ("refusal-education", "completion"):
         assert WENHAO.search(_flat(samples["refused"][key])), key
-    assert not WENHAO.search(_flat(samples["refused"]["receipt"]))
+    assert not WENHAO.search(_flat(samples["refused"]["receipt"]).split("陆建军：")[0])   # no 文号 of its own
     numbers = {WENHAO.search(_flat(p)).group(0) for case in samples.values() for k, p in case.items()
                if k.startswith(("refusal-", "rejection-")) or k in ("completion", "incentive_approval")}
     count = sum(1 for case in samples.values() for k in case
@@ -186,12 +189,13 @@ def test_notices_are_set_in_the_official_faces(samples):
     assert len(numbers) == count                                       # one serial per notice
 
 
-def _qr_payloads(path: Path, tmp: Path) -> list[str]:
+def _qr_payloads(path: Path, tmp: Path, page: int = 1) -> list[str]:
     import zxingcpp
     from PIL import Image
-    prefix = tmp / path.stem
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(path), str(prefix)], check=True)
-    image = Image.open(next(tmp.glob(f"{path.stem}*.png")))
+    page = page if page > 0 else len(PdfReader(path).pages)
+    prefix = tmp / f"{path.parent.name}-{path.stem}"
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", str(page), "-l", str(page), str(path), str(prefix)], check=True)
+    image = Image.open(next(tmp.glob(f"{prefix.name}*.png")))
     return [r.text for r in zxingcpp.read_barcodes(image)]
 
 
@@ -210,3 +214,277 @@ def test_qr_code_decodes_to_the_verify_url(samples, key, tmp_path):
     query = parse_qs(url.query)
     text = _flat(path)
     assert query["no"][0] in text and f"核验码{query['code'][0]}" in text
+
+
+def test_every_official_notice_carries_its_verification_qr_code(samples, tmp_path):
+    """The tax office checks the incentive's notice, the bank the loan's: every 通知书/告知书 has a QR
+    code beside its seal that opens /verify with its own number and code; a loopback address is
+    printed as 示例地址 (the served stack refuses a bureau's seal under it: tests/test_seal.py)."""
+    official = {k for k, kind in kinds().items() if kind.official}
+    seen = set()
+    for case, docs in samples.items():
+        for key, path in docs.items():
+            if key not in official:
+                continue
+            verify = [p for p in _qr_payloads(path, tmp_path, page=-1) if urlparse(p).path == "/verify"]
+            assert len(verify) == 1, (case, key)
+            query = parse_qs(urlparse(verify[0]).query)
+            text = _flat(path)
+            assert query["no"][0] in text and f"核验码{query['code'][0]}" in text, (case, key)
+            assert "127.0.0.1:4300/verify（示例地址）" in text, (case, key)
+            seen.add(key)
+    assert {"completion", "materials_notice", "incentive_approval", "loan_approval", "refusal-education",
+            "rejection-employer_incentive"} <= seen, seen
+
+
+# ---------------------------------------------------------------- 电子印章 (issue 22)
+
+# what the applicant fills in and signs by hand: the bureau does not seal it
+UNSEALED = {"form", "job_push", "incentive_form", "loan_form"}
+
+
+def _trust() -> Path:
+    from onematter.documents import seal
+    return seal.seal_dir() / seal.TRUST_FILE
+
+
+def _nss(tmp_path: Path) -> str:
+    """An NSS database trusting the seal's root, for poppler's pdfsig (certutil, libnss3-tools)."""
+    db = tmp_path / "nss"
+    db.mkdir()
+    subprocess.run(["certutil", "-N", "-d", f"sql:{db}", "--empty-password"], check=True, capture_output=True)
+    subprocess.run(["certutil", "-A", "-d", f"sql:{db}", "-n", "onematter-seal-root", "-t", "CT,C,C", "-a",
+                    "-i", str(_trust())], check=True, capture_output=True)
+    return f"sql:{db}"
+
+
+def _pdfsig(nss: str, path: Path) -> str:
+    return subprocess.run(["pdfsig", "-nssdir", nss, str(path)], capture_output=True, text=True).stdout
+
+
+def _one_byte_changed(path: Path, tmp_path: Path) -> Path:
+    """A copy with one byte of the signed content changed (the producer's name, in the first revision)."""
+    data = bytearray(path.read_bytes())
+    at = data.index(b"WeasyPrint") + 9
+    data[at] = ord("T")
+    out = tmp_path / f"changed-{path.name}"
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_every_document_the_bureau_issues_is_sealed_and_validates(samples):
+    """pyHanko's validation against the seal's root: intact, trusted, covering the whole file, the
+    seal's certificate the signer; the applicant's forms are not sealed."""
+    from onematter.documents import seal
+    sealed = 0
+    for case, docs in samples.items():
+        for key, path in docs.items():
+            found = seal.check(path.read_bytes())
+            if key in UNSEALED:
+                assert found == {"signed": False}, (case, key)
+                continue
+            assert found["signed"] and found["intact"] and found["trusted"] and found["whole"], (case, key, found)
+            assert "电子印章（示例）" in found["signer"] and found["signed_at"], (case, key)
+            sealed += 1
+    assert sealed >= 30
+
+
+def test_the_seal_sits_over_the_issuer_and_the_date(samples):
+    """The visible signature (its widget) lies in the seal area of the notice's last page: over the
+    issuer's name and the date, at the right."""
+    from pypdf import PdfReader as Reader
+    path = samples["refused"]["refusal-education"]
+    reader = Reader(path)
+    widgets = [(i, a.get_object()) for i, page in enumerate(reader.pages) for a in page.get("/Annots") or []
+               if a.get_object().get("/FT") == "/Sig" or a.get_object().get("/Parent", {}).get("/FT") == "/Sig"]
+    assert len(widgets) == 1
+    index, widget = widgets[0]
+    x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+    width = float(reader.pages[index].mediabox.width)
+    assert index == len(reader.pages) - 1
+    assert abs((x2 - x1) - 40 / 25.4 * 72) < 2 and x1 > width / 2          # 40 mm, in the right half
+    height = float(reader.pages[index].mediabox.height)
+    boxes = subprocess.run(["pdftotext", "-bbox", "-f", str(index + 1), "-l", str(index + 1), str(path), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)</word>', boxes)
+    date = [(float(a), height - float(d), float(c), height - float(b)) for a, b, c, d, t in words
+            if re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", t)]
+    issuer = [(float(a), height - float(d), float(c), height - float(b)) for a, b, c, d, t in words
+              if t == "平湖市退役军人事务局"]
+    assert date and issuer, words[-10:]
+    for wx1, wy1, wx2, wy2 in (date[-1], issuer[-1]):    # centred under the seal, within its height
+        assert abs((wx1 + wx2) / 2 - (x1 + x2) / 2) < 3 and y1 <= wy1 and wy2 <= y2, ((wx1, wy1, wx2, wy2),
+                                                                                     (x1, y1, x2, y2))
+    assert date[-1][1] - y1 < (y2 - y1) / 2            # the date in the seal's lower half
+
+
+def test_pdfsig_agrees_and_one_changed_byte_breaks_the_seal(samples, tmp_path):
+    """poppler's pdfsig (a validator that is not ours), with the demo root trusted in an NSS
+    database: every sealed document valid and trusted; one byte changed: invalid for pdfsig and
+    for pyHanko."""
+    from onematter.documents import seal
+    nss = _nss(tmp_path)
+    for case, docs in samples.items():
+        for key, path in docs.items():
+            if key in UNSEALED:
+                continue
+            out = _pdfsig(nss, path)
+            assert "Signature is Valid." in out and "Certificate is Trusted." in out, (case, key, out)
+            assert "Total document signed" in out, (case, key)
+    for key in ("receipt", "refusal-education", "packet"):
+        changed = _one_byte_changed(samples["refused"][key], tmp_path)
+        out = _pdfsig(nss, changed)
+        assert "Signature is Valid." not in out and ("Invalid" in out or "Mismatch" in out), (key, out)
+        assert seal.check(changed.read_bytes())["intact"] is False, key
+
+
+def test_a_timestamp_from_the_tsa_makes_it_pades_b_t(tmp_path, monkeypatch, env):
+    """ONEMATTER_TSA_URL set: the signature carries an RFC 3161 timestamp from that authority (a
+    small responder started here, on loopback), and validates with it."""
+    from onematter.config.settings import get_settings
+    from onematter.documents import render as docs, seal
+    with tsa_responder(tmp_path) as url:
+        monkeypatch.setenv("ONEMATTER_TSA_URL", url)
+        get_settings.cache_clear()
+        html_dir = tmp_path / "t"
+        html_dir.mkdir()
+        (html_dir / "t.html").write_text("<html><body><h1>告知书</h1><div id='seal-area'>平湖市退役军人事务局</div></body></html>",
+                                         encoding="utf-8")
+        monkeypatch.setenv("ONEMATTER_TEMPLATES_DIR", str(html_dir))
+        get_settings.cache_clear()
+        rendered = docs.render("t.html", {"doc": {"title": "告知书"}}, sealed=True)
+    found = seal.check(rendered.pdf, seal.current().trust + (tsa_root(tmp_path),))
+    assert rendered.sealed and found["intact"] and found["timestamped"], found
+    assert b"/ETSI.RFC3161" not in rendered.pdf      # a signature timestamp (B-T), not a document timestamp
+
+
+def tsa_root(tmp_path: Path):
+    from asn1crypto import x509 as x509_
+    return x509_.Certificate.load((tmp_path / "tsa-root.der").read_bytes())
+
+
+class tsa_responder:
+    """An RFC 3161 responder on loopback: pyHanko's DummyTimeStamper behind http.server, with a
+    TSA certificate (timeStamping, critical) under a root of its own."""
+
+    def __init__(self, tmp_path: Path):
+        self.tmp_path = tmp_path
+
+    def __enter__(self) -> str:
+        import datetime as dt
+        import http.server
+        import threading
+
+        from asn1crypto import keys as keys_, tsp, x509 as x509_
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec, rsa
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+
+        now = dt.datetime.now(dt.timezone.utc)
+        # pyHanko's dummy responder signs with RSA only
+        root_key, key = ec.generate_private_key(ec.SECP256R1()), rsa.generate_private_key(65537, 2048)
+        root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test TSA root")])
+        root = (x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+                .public_key(root_key.public_key()).serial_number(1)
+                .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(root_key, hashes.SHA256()))
+        cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test TSA")]))
+                .issuer_name(root_name).public_key(key.public_key()).serial_number(2)
+                .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+                .sign(root_key, hashes.SHA256()))
+        (self.tmp_path / "tsa-root.der").write_bytes(root.public_bytes(serialization.Encoding.DER))
+        stamper = DummyTimeStamper(
+            x509_.Certificate.load(cert.public_bytes(serialization.Encoding.DER)),
+            keys_.PrivateKeyInfo.load(key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
+                                                        serialization.NoEncryption())))
+        self.requests = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                answer = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+                outer.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_port}/tsa"
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        assert self.requests >= 1
+
+
+def _page_lines(path: Path, page: int) -> list[str]:
+    out = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-layout", str(path), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    return [line.strip() for line in out.splitlines() if line.strip()]
+
+
+def test_the_seal_never_stands_on_a_page_without_the_bodys_last_lines(samples):
+    """The issuer, the date and the seal are on the same page as the last lines of the body (a
+    sealed page with nothing above the seal could be detached and reused), and no page holds only
+    what follows the body (抄送, the footer)."""
+    for case, docs in samples.items():
+        for key, path in docs.items():
+            if key in UNSEALED or key.startswith("packet"):
+                continue
+            pages = len(PdfReader(path).pages)
+            for page in range(1, pages + 1):
+                lines = _page_lines(path, page)[1:]             # without the running header
+                issuer = [i for i, line in enumerate(lines) if line.endswith("平湖市退役军人事务局")]
+                if page == pages:
+                    assert issuer, (case, key, lines)
+                    assert issuer[-1] >= 2, (case, key, "the seal without the body's last lines", lines[:6])
+                body = [line for line in lines if not line.startswith(("文书编号", "核验真伪", "申请编号", "抄送"))]
+                assert len(body) >= 3, (case, key, page, lines)
+
+
+def test_a_partly_refused_application_promises_only_what_was_accepted(samples):
+    """The refused sample: its receipt and packet promise the latest date of the accepted matters
+    (not the refused ones'), say everything accepted was settled at once instead of promising a
+    later 统一出件, refer to each 不予受理告知书 by its 文号, and the packet names each notice's matter."""
+    receipt = _flat(samples["refused"]["receipt"])
+    accepted = re.search(r"已受理事项序号申请事项承诺办结日期(.*?)不予受理事项", receipt).group(1)
+    dates = [tuple(map(int, d)) for d in re.findall(r"(\d{4})年(\d{1,2})月(\d{1,2})日", accepted)]
+    latest = "{}年{}月{}日".format(*max(dates))
+    assert f"承诺办结日期{latest}按工作日计算；已受理事项均已当场办结" in receipt, receipt
+    assert "全部事项办结后统一出件" not in receipt
+    refused = re.search(r"不予受理事项(.*?)承诺办结日期", receipt).group(1)
+    assert len(WENHAO.findall(refused)) == 3 and "文书编号" not in refused, refused
+    packet = _flat(samples["refused"]["packet"])
+    assert f"承诺办结日期{latest}" in packet
+    assert "不予受理告知书（学历教育提升）" in packet and "不予受理告知书（退役军人创业担保贷款及贴息）" in packet
+    completion = _flat(samples["refused"]["completion"])
+    assert len(WENHAO.findall(completion.split("各事项的结果文书")[0])) >= 4     # its own and the three notices
+
+
+def test_a_notice_to_the_enterprise_speaks_of_the_veteran_in_the_third_person(samples):
+    """The refused officer's incentive notice goes to the enterprise: its facts name 该退役军人, never
+    您; the copy line names his real category; no advice where nothing can cure the reason (an
+    officer stays an officer), in his own education notice too; the approved notice still copies
+    a 自主就业退役士兵 as one."""
+    incentive = _flat(samples["refused"]["refusal-employer_incentive"])
+    body = incentive.split("告知如下：")[1].split("平湖市退役军人事务局")[0]
+    assert "该退役军人的退役类别为军官" in body and "您" not in body, body
+    assert "抄送：陆建军（转业军官）" in incentive and "自主就业退役士兵）" not in incentive.split("抄送")[1]
+    assert "、其他事项。" not in incentive and "可以这样做" not in incentive
+    assert "申请“企业吸纳退役军人就业优惠政策申请”" not in incentive           # not 申请“…申请”
+    education = _flat(samples["refused"]["refusal-education"])
+    assert "您的退役类别为军官" in education and "取得相应学历" not in education and "、其他事项。" not in education
+    overdue = _flat(samples["correction"]["refusal-education"])              # curable: it says how
+    assert "其他事项。补齐上述材料后" in overdue
+    approved = _flat(samples["approved"]["incentive_approval"])
+    assert "（自主就业退役士兵）" in approved.split("抄送")[1]

@@ -289,7 +289,9 @@ class Document(SQLModel, table=True):
     context_sha256: str = Field(max_length=64)
     context: dict = json_field(sealed="documents.context")    # what was rendered: the packet re-renders from it, identically
     verification_code: str = Field(max_length=16)
-    pdf_sha256: str = Field(max_length=64, index=True)
+    pdf_sha256: str = Field(max_length=64, index=True)          # the file as issued (sealed)
+    content_sha256: str = Field(max_length=64, index=True)      # as rendered: the sealed file's first revision
+    sealed: bool = False                                        # carries the bureau's PAdES signature
     path: str
     pages: int
     size_bytes: int

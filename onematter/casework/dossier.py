@@ -31,9 +31,10 @@ class Kind:
 CORE_KINDS = (
     Kind("form", 1, "一件事联办申请表", "form/document.html"),
     Kind("receipt", 2, "受理回执", "receipt/document.html", qr=True),
-    Kind("completion", 20, "办结通知书", "completion/document.html", official=True),
+    # every official notice carries its verification QR code (the tax office checks the incentive's)
+    Kind("completion", 20, "办结通知书", "completion/document.html", qr=True, official=True),
     # 一次性告知 (domain.md §1.1): every missing item of every matter, once, in the intake packet
-    Kind("materials_notice", 22, "补正材料一次性告知书", "materials_notice/document.html", official=True),
+    Kind("materials_notice", 22, "补正材料一次性告知书", "materials_notice/document.html", qr=True, official=True),
     Kind("packet-intake", 29, "受理文书清单", "packet/cover.html", qr=True),
     Kind("packet", 30, "办理结果文书清单", "packet/cover.html", qr=True),
 )
@@ -44,13 +45,14 @@ def kinds() -> dict[str, Kind]:
     """Every document kind by doc_key, ordered by number."""
     found = list(CORE_KINDS)
     for s in matters.all_specs():
-        found += [Kind(d.key, d.number, d.title, s.template(d.template), d.qr, s.key, d.official) for d in s.documents]
+        found += [Kind(d.key, d.number, d.title, s.template(d.template), d.qr or d.official, s.key, d.official)
+                  for d in s.documents]
         if s.refusable:
             found.append(Kind(f"refusal-{s.key}", s.refusal_number, "不予受理告知书", "refusal/document.html",
-                              matter=s.key, official=True))
+                              qr=True, matter=s.key, official=True))
         if s.decision is not None and s.decision.rejection_number is not None:
             found.append(Kind(f"rejection-{s.key}", s.decision.rejection_number, s.decision.rejection_title,
-                              "rejection/document.html", matter=s.key, official=True))
+                              "rejection/document.html", qr=True, matter=s.key, official=True))
     return {k.key: k for k in sorted(found, key=lambda k: k.number)}
 
 

@@ -76,6 +76,13 @@ def _issued_on(file: CaseFile, doc_key: str) -> str:
     return app.application_date.isoformat()
 
 
+def category_label(category: str, placement: str) -> str:
+    """How a notice's copy line names the veteran: 自主就业退役士兵 only when they are one."""
+    if placement == "自主就业" and category in ("义务兵", "军士"):
+        return "自主就业退役士兵"
+    return f"{placement}{category}" if placement in ("转业", "复员") else f"退役{category}"
+
+
 def build_context(session: Session, app: Application, doc_key: str, file: CaseFile | None = None) -> dict:
     """What the document's template is rendered from. `file`: the application as the unit of work
     loaded it (loaded here when not given)."""
@@ -92,6 +99,7 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
                 "policy_version": policy.version, "qr": k.qr, "official": k.official,
                 "wenhao": notice_number(session, app, doc_key) if k.official else "",
                 "verify_url": settings.public_base_url.rstrip("/") + "/verify",
+                "verify_note": "（示例地址）" if settings.public_url_is_local else "",
                 "issued_on": _issued_on(file, doc_key)},
         "centre": {"name": settings.service_centre, "address": centre.address, "phone": centre.phone,
                    "hours": centre.hours},
@@ -103,6 +111,7 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
                       "sex": person.sex,
                       "birth_date": person.birth_date.isoformat(), "mobile": person.mobile,
                       "discharge_date": a["discharge_date"], "category": a["category"],
+                      "category_label": category_label(a["category"], a["placement"]),
                       "placement": a["placement"], "education": a["education"], "town": a["town"],
                       "intentions": {"categories": a.get("intentions", {}).get("categories") or [],
                                      "towns": a.get("intentions", {}).get("towns") or [],
@@ -110,6 +119,9 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
         "matters": [matter_view(c, app.application_no) for c in cases],
         "citation": policy.citations["combined"],
     }
+    for view, case in zip(ctx["matters"], cases):    # a notice is referred to by its 文号, not a system number
+        key = refusal_key(case)
+        view["notice_wenhao"] = notice_number(session, app, key) if key else ""
     if doc_key in ("receipt", "completion"):     # 统一出件 (domain.md §1.3): what was chosen, promised
         ctx["delivery"] = planned(app) | {"label": METHODS[planned(app)["method"]]}
     if doc_key == "receipt":             # 办件查询: the second QR code, beside the verification one
@@ -149,7 +161,7 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
     if doc_key.startswith(("refusal-", "rejection-")):
         ctx["case"] = matter_view(case)
         ctx["subject"] = spec.refusal_subject(case) if spec.refusal_subject else []
-        ctx["advice"] = spec.refusal_advice
+        ctx["advice"] = spec.advice(case.reason_code) if doc_key.startswith("refusal-") else spec.advice("*")
         ctx["overdue_materials"] = case.reason_code == MATERIALS_NOT_SUPPLIED
         if ctx["overdue_materials"]:
             ctx["advice"] = "补齐上述材料后，可到受理窗口重新申请。"
@@ -207,9 +219,18 @@ def allocate_notice_numbers(session: Session, app: Application, file: CaseFile |
 def packet_context(session: Session, app: Application, doc_key: str, parts: list[Document],
                    file: CaseFile | None = None) -> dict:
     ctx = build_context(session, app, doc_key, file)
-    ctx["contents"] = [{"number": d.document_no, "title": d.title, "pages": d.pages,
+    ctx["contents"] = [{"number": d.document_no, "title": _named(d), "pages": d.pages,
                         "verification_code": d.verification_code} for d in parts]
     return ctx
+
+
+def _named(d: Document) -> str:
+    """A document's title in the packet's list: a 告知书/通知书 that any matter may have (不予受理告知书,
+    审核不予确认通知书) names its matter."""
+    k = kind(d.doc_key)
+    if k.matter and d.doc_key.startswith(("refusal-", "rejection-")):
+        return f"{d.title}（{matters.spec(k.matter).title}）"
+    return d.title
 
 
 # ------------------------------------------------------------------ issuing
@@ -256,10 +277,11 @@ def _record(session: Session, app: Application, due: _Due, rendered: docs.Render
         row = _existing(session, app, due.key) or Document(
             application_id=app.id, doc_key=due.key, kind=due.key.split("-")[0], title=due.title,
             document_no=due.context["doc"]["number"], template=due.template, context_sha256="",
-            verification_code="", pdf_sha256="", path="", pages=0, size_bytes=0)
+            verification_code="", pdf_sha256="", content_sha256="", path="", pages=0, size_bytes=0)
         row.template = due.template
         row.context_sha256, row.verification_code = rendered.context_sha256, rendered.verification_code
         row.context = due.context
+        row.content_sha256, row.sealed = rendered.content_sha256, rendered.sealed
         row.pdf_sha256, row.path, row.pages, row.size_bytes = (rendered.pdf_sha256, str(due.path), rendered.pages,
                                                                len(rendered.pdf))
         try:
@@ -287,7 +309,7 @@ def _issue(application_id: uuid.UUID, *, read, write) -> list[Document]:
             allocate_notice_numbers(session, app, file)
     with read() as session:
         plans = [p for k in due if (p := _plan(session, app, k, issued.get(k), file))]
-    rendered = {p.key: docs.render(p.template, p.context, p.path) for p in plans}
+    rendered = {p.key: docs.render(p.template, p.context, p.path, sealed=True) for p in plans}
     with write() as session:
         for p in plans:
             _record(session, app, p, rendered[p.key])
@@ -302,7 +324,7 @@ def _issue(application_id: uuid.UUID, *, read, write) -> list[Document]:
         cover = docs.render(packet.template, packet.context)
         # by the kind's template as it stands (a row issued before a template moved names its old place)
         bodies = [rendered.get(row.doc_key) or docs.render(kind(row.doc_key).template, row.context) for row in parts]
-        combined = docs.combine(cover, bodies, packet.path)
+        combined = docs.combine(cover, bodies, packet.path, sealed=True, title=packet.title)
         with write() as session:
             _record(session, app, packet, combined)
             if key == "packet":                  # the result: tell the applicant how it reaches them

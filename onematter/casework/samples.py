@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import os
@@ -23,9 +24,11 @@ from onematter.casework.issuing import issue_all
 from onematter.casework.processing import process_matter, record_decision
 from onematter.casework.schedule import refuse_overdue_materials
 from onematter.casework.staff_tasks import complete_task
+from onematter.config.crypto import create_key_file
 from onematter.config.db import init_db, session_scope
 from onematter.config.resources import example
 from onematter.config.settings import get_settings, today
+from onematter.documents import seal
 from onematter.policy import load_policy
 
 
@@ -56,19 +59,44 @@ def _sample_followups(application_id) -> None:
             continue
         with session_scope() as s:
             todo = spec.sample_followup(s, application_id)
-        with session_scope() as s:
-            for task_id, recorded in todo:
+        for task_id, recorded, day in todo:
+            with on_day(day), session_scope() as s:
                 complete_task(s, task_id, **recorded)
+
+
+@contextlib.contextmanager
+def on_day(day: dt.date):
+    """Today is `day` meanwhile (ONEMATTER_TODAY): a follow-up recorded on the day it is due."""
+    saved = os.environ.get("ONEMATTER_TODAY")
+    os.environ["ONEMATTER_TODAY"] = day.isoformat()
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("ONEMATTER_TODAY", None)
+        else:
+            os.environ["ONEMATTER_TODAY"] = saved
+        get_settings.cache_clear()
 
 
 def render_samples(target: Path) -> list[Path]:
     """Runs sample cases in a throwaway database (no Prefect) and copies their PDFs to `target`."""
     work = Path(tempfile.mkdtemp(prefix="onematter-samples-"))
-    saved = {k: os.environ.get(k) for k in ("ONEMATTER_DATA_DIR", "ONEMATTER_DATABASE_URL")}
+    saved = {k: os.environ.get(k) for k in ("ONEMATTER_DATA_DIR", "ONEMATTER_DATABASE_URL", "ONEMATTER_SEAL_DIR",
+                                            "ONEMATTER_DATA_KEY_FILE")}
+    sealed_by = seal.seal_dir()          # the samples are sealed as the documents are: the seal installed,
     os.environ["ONEMATTER_DATA_DIR"] = str(work)
     os.environ.pop("ONEMATTER_DATABASE_URL", None)
+    os.environ["ONEMATTER_DATA_KEY_FILE"] = str(work / "data.key")      # a throwaway database, its own key
+    create_key_file(work / "data.key")
+    os.environ["ONEMATTER_SEAL_DIR"] = str(sealed_by if (sealed_by / seal.SEAL_FILE).exists() else work / "seal")
     get_settings.cache_clear()
     load_policy.cache_clear()
+    if not seal.configured():            # else a demo seal made for them alone, its root left beside them
+        seal.make_demo()
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(seal.seal_dir() / seal.TRUST_FILE, target / "示例印章根证书.pem")
     try:
         return _run(target)
     finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sys
 
 from onematter.cli import applications, audit, catalog, deliveries, documents, fairs, followups, keys, \
-    materials, notifications, ratings, reports, retention, stack, tasks, users  # noqa: F401 — importing a command module registers its commands
+    materials, notifications, ratings, reports, retention, seals, stack, tasks, users  # noqa: F401 — importing a command module registers its commands
 from onematter.cli._common import app
 from onematter.cli._common import load as _load  # noqa: F401 — tests read files as the CLI does
 
@@ -23,6 +23,7 @@ app.add_typer(ratings.ratings_app, name="ratings")
 app.add_typer(audit.audit_app, name="audit")
 app.add_typer(keys.keys_app, name="keys")
 app.add_typer(retention.retention_app, name="retention")
+app.add_typer(seals.seal_app, name="seal")
 
 # `onematter --help` lists the top-level commands in this order, whichever module registers them
 ORDER = ["init-db", "apply", "resume", "status", "list", "decide", "handover", "verify", "serve", "worker", "fonts", "samples",

@@ -20,7 +20,7 @@ from onematter.config.db import SchemaNotReady, check_schema
 from onematter.config.embedded import prepare_prefect
 from onematter.config.privacy import keep_private, safe_traceback
 from onematter.policy import PolicyError, load_policy
-from onematter.services import keys
+from onematter.services import keys, seals
 
 app = typer.Typer(help="退役军人就业创业帮扶“一件事”联办", no_args_is_help=True, add_completion=False)
 
@@ -85,6 +85,10 @@ def db() -> None:
     if made:
         typer.echo(f"已生成数据密钥文件 {made}（仅本用户可读）：身份证号和手机号用它加密保存，请另行妥善备份；"
                    "丢失后这些数据无法读出", err=True)
+    sealed = seals.embedded_default()
+    if sealed:
+        typer.echo(f"已生成示例电子印章 {sealed['directory']}（仅供演示）：正式使用前请以 onematter seal import "
+                   "安装本局印章", err=True)
 
 
 def db_ready(as_json: bool) -> bool:

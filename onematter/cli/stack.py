@@ -12,7 +12,7 @@ from onematter.cli.catalog import catalog_import, catalog_sample
 from onematter.config.db import session_scope
 from onematter.config.privacy import tighten
 from onematter.config.resources import example
-from onematter.services import applications, keys
+from onematter.services import applications, keys, seals
 from onematter.config.settings import get_settings
 from onematter.documents.fonts import prepare_fonts
 
@@ -40,9 +40,13 @@ def serve(port: int = typer.Option(4200, help="Prefect server/UI port (loopback)
     from onematter.runtime.serve import serve as run_serve  # noqa: I001 — httpx and the stack's processes only for serve
     try:
         keys.require_key_file()
-    except keys.DataKeyError as exc:
+        sealed = seals.require()
+    except (keys.DataKeyError, seals.SealError) as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
+    if sealed["demo"]:
+        typer.echo(f"注意：使用的是示例电子印章（{sealed['directory']}），仅供演示；正式出具文书前请以 "
+                   "onematter seal import 安装本局印章", err=True)
     db()
     try:
         run_serve(port=port, web_port=web_port, workers=workers, echo=typer.echo)
@@ -73,6 +77,9 @@ def demo() -> None:
     catalog_import(sample, as_json=False)
     apply(example("application.yaml"), as_json=False)
     _demo_correction(settings.data_dir)
+    sealed = seals.show()
+    typer.echo(f"\n本局出具的文书均已加盖电子印章（{sealed['subject'].split(',')[0].removeprefix('Common Name: ')}"
+               f"{'，仅供演示' if sealed['demo'] else ''}）；核验文书：onematter verify <PDF 文件>；印章信息：onematter seal show")
 
 
 def _demo_correction(data_dir) -> None:

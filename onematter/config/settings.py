@@ -38,12 +38,24 @@ class Settings(BaseSettings):
     sms_inbound_token: str | None = None      # the SMS gateway's replies (TD) are accepted with this token
     notify_staff_urls: str = ""               # Apprise URLs: DingTalk/WeCom bots, mailto://…
     fonts_dir: Path | None = None            # the cut faces (default ~/.cache/onematter/fonts)
+    seal_dir: Path | None = None             # 电子印章: seal.p12, trust.pem, seal.png (default <data_dir>/seal)
+    seal_passphrase: str | None = None       # the seal.p12's passphrase (or the file below; never on a command line)
+    seal_passphrase_file: Path | None = None # default <seal_dir>/passphrase (the demo seal's only)
+    tsa_url: str | None = None               # an RFC 3161 timestamp authority: signatures PAdES B-T
 
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'onematter.db'}"
+
+    @property
+    def public_url_is_local(self) -> bool:
+        """The public pages' address is this machine's (the default): a QR code pointing there opens
+        nowhere else. Documents say so (示例地址); a bureau's own seal refuses to sign under it."""
+        from urllib.parse import urlparse
+        host = (urlparse(self.public_base_url).hostname or "").lower()
+        return host in ("", "localhost", "127.0.0.1", "::1", "0.0.0.0") or host.startswith("127.")
 
     @property
     def documents_dir(self) -> Path:

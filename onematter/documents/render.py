@@ -23,6 +23,7 @@ import jinja2
 from markupsafe import Markup
 
 from onematter.config.settings import get_settings
+from onematter.documents import seal
 from onematter.documents.files import write_atomically
 from onematter.documents.fonts import font_face_css, fonts_dir
 
@@ -244,7 +245,12 @@ class Rendered:
     context_sha256: str
     verification_code: str
     document: Any          # weasyprint.Document
-    pdf: bytes
+    pdf: bytes             # the file as issued: sealed when `sealed`, else as rendered
+    content_sha256: str = ""     # the PDF as rendered (a sealed file's first revision): deterministic
+    sealed: bool = False
+
+    def __post_init__(self):
+        self.content_sha256 = self.content_sha256 or hashlib.sha256(self.pdf).hexdigest()
 
     @property
     def pdf_sha256(self) -> str:
@@ -255,9 +261,24 @@ class Rendered:
         return len(self.document.pages)
 
 
-def render(template: str, context: dict, target: Path | None = None) -> Rendered:
+def _issue(template: str, digest: str, code: str, document, target: Path | None, *, seal_it: bool,
+           title: str, always: bool = False) -> Rendered:
+    """The laid-out document as a PDF, sealed (documents.seal) when `seal_it` and its layout has a
+    seal area (or `always`: a packet), written to `target`."""
+    pdf = write_pdf(document)
+    content = hashlib.sha256(pdf).hexdigest()
+    sealed = seal_it and (always or bool(seal.areas(document)))
+    if sealed:
+        pdf = seal.sign(document, pdf, title=title)
+    if target is not None:
+        write_atomically(target, pdf)
+    return Rendered(template, digest, code, document, pdf, content, sealed)
+
+
+def render(template: str, context: dict, target: Path | None = None, *, sealed: bool = False) -> Rendered:
     """Render one document. `context` must not contain the verification code: it is derived
-    from the context's hash and added here."""
+    from the context's hash and added here. `sealed`: the bureau's signature on it when its layout
+    has a seal area (the signature is appended: the rendered bytes stay the file's first revision)."""
     digest = context_sha256(template, context)
     code = verification_code(digest)
     doc = context.get("doc") or {}
@@ -265,16 +286,17 @@ def render(template: str, context: dict, target: Path | None = None) -> Rendered
                                   "verify_link": verify_link(doc, code),
                                   "track_qr": link_qr(doc.get("track_url"), doc.get("number", ""), code),
                                   "rate_qr": link_qr(doc.get("rate_url"), doc.get("number", ""), code)})
-    document = html_document(html)
-    return Rendered(template, digest, code, document, write_pdf(document, target))
+    return _issue(template, digest, code, html_document(html), target, seal_it=sealed, title=doc.get("title", ""))
 
 
-def combine(cover, parts: list, target: Path | None = None) -> Rendered:
-    """The packet: the cover's pages then every part's pages, laid out once, fonts embedded once."""
+def combine(cover, parts: list, target: Path | None = None, *, sealed: bool = False,
+            title: str = "文书清单") -> Rendered:
+    """The packet: the cover's pages then every part's pages, laid out once, fonts embedded once;
+    `sealed`: one signature over it all, the seal over each notice's seal area."""
     pages = [p for d in [cover.document, *[r.document for r in parts]] for p in d.pages]
     combined = cover.document.copy(pages)
-    return Rendered(cover.template, cover.context_sha256, cover.verification_code, combined,
-                    write_pdf(combined, target))
+    return _issue(cover.template, cover.context_sha256, cover.verification_code, combined, target,
+                  seal_it=sealed, title=title, always=True)
 
 
 def verify_link(doc: dict, code: str) -> str:

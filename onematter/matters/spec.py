@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 
 from pydantic import BaseModel, Field
 
@@ -163,7 +163,9 @@ class MatterSpec:
     refusal_number: int | None = None           # document number of its 不予受理告知书
     refusal_context: Callable[["Session", "MatterCase", dict], dict] | None = None   # extra keys on its refusal
     refusal_subject: Callable[["MatterCase"], list[dict]] | None = None       # [{label, value}] rows
-    refusal_advice: str = "如条件发生变化，可到受理窗口重新申请。"          # what the person can do next
+    # what the person can do next: one text, or one per reason code ("*": any other); None where
+    # the reason cannot be cured (an officer is not a soldier): then the notice gives no advice
+    refusal_advice: str | Mapping[str, str | None] = "如条件发生变化，可到受理窗口重新申请。"
     addressee: Callable[["MatterCase"], dict] | None = None   # {name, copy}: a notice not addressed to the applicant
     decision: Decision | None = None
     references: Callable[["Session", Any], dict[str, str]] | None = None  # unknown catalogue codes
@@ -181,7 +183,9 @@ class MatterSpec:
     sample_request: Callable[[str], dict | None] | None = None
     # after a sample application's decisions were approved: its follow-ups run for it, on the day
     # they would be; returns the tasks to record, [(task id, {result, by, ended…})]
-    sample_followup: Callable[["Session", uuid.UUID], list[tuple[str, dict]]] | None = None
+    # `onematter samples`: the tasks an approved sample's follow-ups make, each with its result and
+    # the day it is recorded on
+    sample_followup: Callable[["Session", uuid.UUID], list[tuple[str, dict, dt.date]]] | None = None
     # the case page's facts of a decided case, in a clerk's words (course, date and place; ticket
     # code; postings pushed; the schedule and total): lines, none while undecided
     facts: Callable[["Session", "MatterCase"], list[str]] | None = None
@@ -204,6 +208,12 @@ class MatterSpec:
     def rejection_rule(self, policy: "Policy") -> str:
         """What a supervisor's rejection cites: the decision's rule, else the policy block's citation."""
         return self.decision.rule(policy) if self.decision.rule else self.policy(policy).citation
+
+    def advice(self, reason_code: str | None) -> str | None:
+        """What a refusal advises for its reason (None: nothing can cure it)."""
+        if isinstance(self.refusal_advice, str):
+            return self.refusal_advice
+        return self.refusal_advice.get(reason_code or "", self.refusal_advice.get("*"))
 
     def label(self, status: str) -> str:
         return "办理中" if status == "pending" else self.labels.get(status, COMMON_LABELS.get(status, status))

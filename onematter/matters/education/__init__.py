@@ -103,7 +103,11 @@ SPEC = MatterSpec(
                             frozenset({"registered"}), registration_context),),
     refusal_number=12,
     refusal_subject=lambda case: [{"label": "报考专业编号", "value": case.request["programme"]}],
-    refusal_advice="取得相应学历或在专业报名时间内，可到受理窗口重新申请。",
+    refusal_advice={"not_veteran_soldier": None,           # an officer: nothing to cure
+                    "already_holds_level": "可选择更高层次的专业，到受理窗口重新报名。",
+                    "education_prerequisite": "取得相应学历后，可到受理窗口重新申请。",
+                    "window_not_open": "可在专业报名时间内到受理窗口重新申请。",
+                    "*": "可关注下一期专业报名，在报名时间内到受理窗口重新申请。"},
     references=references,
     catalogue=(CatalogueList("programmes", ProgrammeIn, Programme, sample_programmes),),
     choices=choices,

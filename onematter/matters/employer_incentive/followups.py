@@ -61,7 +61,10 @@ def check(task: StaffTask, result: str, ended: str | None) -> None:
     if result == "ended" and not ended:
         raise TaskRefused("劳动合同已解除或终止的，请用 --ended YYYY-MM 写明最后在岗月份")
     if result == "ended":
-        _last_month(ended)
+        last, day = _last_month(ended), today()
+        if last > day.replace(day=1):         # the notice is dated on the check: it cannot report a later month
+            raise TaskRefused(f"最后在岗月份 {last.year}年{last.month}月 晚于核验日期（{day.year}年{day.month}月{day.day}日）"
+                              "所在月份，请核对")
 
 
 def reverified(session: Session, task: StaffTask, result: str, ended: str | None) -> bool:
@@ -71,6 +74,9 @@ def reverified(session: Session, task: StaffTask, result: str, ended: str | None
     年度核验结果通知书 (returns True: the application's documents are to be issued)."""
     claim = session.get(IncentiveClaim, uuid.UUID(task.subject["claim"]))
     years = {y.year: y for y in session.exec(select(IncentiveYear).where(IncentiveYear.claim_id == claim.id)).all()}
+    if result == "ended" and _last_month(ended) < claim.window_start.replace(day=1):
+        start = claim.window_start
+        raise TaskRefused(f"最后在岗月份 {ended} 早于享受优惠的起始月份（{start.year}年{start.month}月），请核对")
     if result == "ended":
         last = _last_month(ended)
         kept = {r["year"]: r for r in incentive_schedule(rate_yuan=claim.rate_yuan, start=claim.window_start,
@@ -101,15 +107,16 @@ def reverified(session: Session, task: StaffTask, result: str, ended: str | None
     return result == "ended"
 
 
-def sample_followup(session: Session, application_id: uuid.UUID) -> list[tuple[str, dict]]:
+def sample_followup(session: Session, application_id: uuid.UUID) -> list[tuple[str, dict, dt.date]]:
     """`onematter samples`: next January's re-verification of the sample's approved incentive,
-    finding the contract ended in June."""
+    recorded on that day (the notice is dated on the check), finding the contract ended the
+    November before."""
     year = today().year + 1
     day = next(dt.date(year, 1, d) for d in range(1, 15) if first_working_day_of_january(dt.date(year, 1, d)))
     reverification_tasks(session, day)
     task = session.exec(select(StaffTask).where(StaffTask.kind == "reverification",
                                                 StaffTask.application_id == application_id)).first()
-    return [] if task is None else [(str(task.id), {"result": "ended", "by": "王珏", "ended": f"{year}-06"})]
+    return [] if task is None else [(str(task.id), {"result": "ended", "by": "王珏", "ended": f"{year - 1}-11"}, day)]
 
 
 FOLLOWUPS = (Followup(8, "reverification_tasks", reverification_tasks, rank=70),)

@@ -37,7 +37,7 @@ def assess_incentive(
     cite = inc.citation
     if placement != "自主就业" or category not in SOLDIER_CATEGORIES:
         return refused("not_self_employed_soldier",
-                       f"您的退役类别为{category}，安置方式为{placement}。该政策适用于安置方式为自主就业的退役士兵（义务兵、军士）。", cite)
+                       f"该退役军人的退役类别为{category}，安置方式为{placement}。该政策适用于安置方式为自主就业的退役士兵（义务兵、军士）。", cite)
     if not any(employer_code.startswith(p) for p in inc.accepted_code_prefixes):
         return refused("not_enterprise", f"用人单位的统一社会信用代码为{employer_code}，表明其不是企业；该政策仅适用于企业。", cite)
     if contract_end < add_years(contract_start, 1) - dt.timedelta(days=1):
