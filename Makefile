@@ -72,6 +72,7 @@ bench: venv
 	$(BIN)/python bench/keystrokes.py
 	$(BIN)/python bench/at_rest.py
 	$(BIN)/python bench/retention.py
+	$(BIN)/python bench/seal.py
 
 clean:
 	rm -rf $(VENV) .data .lint

@@ -57,7 +57,7 @@ def test_each_document_reads_back_with_its_facts(issued):
     assert "机电一体化技术" in text["education"]
     assert all(code in text["job_push"] for code in ("GW-001", "GW-003", "GW-004"))
     assert "ZP-01-0001" in text["job_fair"]
-    assert "27,000" in text["incentive_form"] and "财税〔2019〕21号" in text["incentive_form"]
+    assert "27,000" in text["incentive_form"] and "公告2023年第14号" in text["incentive_form"] and "财税〔2019〕21号" not in text["incentive_form"]
     assert "平湖市退役军人事务局" in text["receipt"]
 
 

@@ -294,7 +294,7 @@ def test_monthly_report_figures_equal_the_rows(session, catalogue, form, sink):
 
 
 def test_january_reverification_stops_an_ended_contract_at_its_last_month(session, catalogue, form, sink,
-                                                                         monkeypatch):
+                                                                         monkeypatch, tmp_path):
     from onematter.config.settings import get_settings
     from onematter.casework.applications import matter_cases, settle_application, submit_application
     from onematter.casework.schedule import run_day
@@ -350,6 +350,17 @@ def test_january_reverification_stops_an_ended_contract_at_its_last_month(sessio
                    f"平湖市退役军人事务局{checked}"):
         assert phrase in text.replace(" ", "").replace("　", "") or phrase in text, phrase
     assert "2027年" not in text.split("调整后合计")[0].split("如下：")[-1]       # stopped years left out of the table
+
+    # the monthly report of the month it was confirmed: the limits as confirmed (27,000) and, apart,
+    # as they stand after the check (6,750), the stopped years left out; the month in Chinese
+    from onematter.casework.report import render_report
+    report = render_report(session, dt.date(2026, 11, 1), tmp_path)
+    f = report["figures"]
+    assert sum(f["incentive_by_year"].values()) == 27000 and f["incentive_adjusted_by_year"] == {2026: 6750}
+    text = "".join(p.extract_text() for p in PdfReader(report["pdf"]).pages).replace(" ", "")
+    assert "月度统计2026年11月" in text and "2026-11" not in text
+    assert "本月确认的扣减限额：2026年度6,750元" in text and "本月确认的扣减限额：2027年度9,000元" in text
+    assert "其中经年度核验调整后：2026年度6,750元" in text and "其中经年度核验调整后：2027" not in text
     assert doc.document_no.endswith("-21") and verify_pdf(session, Path(doc.path))["result"] == "genuine"
 
 

@@ -74,7 +74,7 @@ def test_every_refusal_is_dated_states_the_fact_cites_the_rule_and_names_the_rem
     education = _flat(samples["refused"]["refusal-education"])
     assert "您的退役类别为军官" in education and "选择其他课程" not in education
     incentive = _flat(samples["refused"]["refusal-employer_incentive"])
-    assert "财税〔2019〕21号" in incentive and "选择其他课程或场次" not in incentive
+    assert "公告2023年第14号" in incentive and "选择其他课程或场次" not in incentive
 
 
 def test_two_kinds_of_no_with_their_own_titles_and_addressees(samples):
@@ -488,3 +488,52 @@ def test_a_notice_to_the_enterprise_speaks_of_the_veteran_in_the_third_person(sa
     assert "其他事项。补齐上述材料后" in overdue
     approved = _flat(samples["approved"]["incentive_approval"])
     assert "（自主就业退役士兵）" in approved.split("抄送")[1]
+
+
+def test_no_table_breaks_a_word_or_a_phone_number(samples):
+    """The review found 请咨询服务中/心, 全额贴/息 and 不予受/理 broken across lines in table cells:
+    a phone number, those phrases, and the results in the completion notice's table stay whole."""
+    whole = {"0573-85000000", "全额贴息"}
+    for case, docs in samples.items():
+        for key, path in docs.items():
+            lines = [line.strip() for line in subprocess.run(["pdftotext", str(path), "-"], capture_output=True,
+                                                              text=True, check=True).stdout.splitlines()]
+            joined = "".join(lines)
+            for word in whole:
+                assert joined.count(word) == sum(line.count(word) for line in lines), (case, key, word)
+            # 请咨询 | 服务中心 may stand on two lines, never 请咨询服务中 | 心; a result in the completion
+            # notice's table stands whole on its line
+            assert not any(re.search(r"请咨询(服|服务|服务中)$", line) for line in lines), (case, key)
+            if key == "completion":
+                assert not any(re.search(r"^(予受理|受理|理|予确认|确认|认)$", line) for line in lines), (case, key)
+
+
+def test_local_rules_are_cited_with_title_marks_and_their_number(samples):
+    """Every local rule a document cites stands in 《》 with its 文号 (policy `local_rules`), the
+    loan's with the articles for the 50万 cap and 全额贴息; 财税〔2019〕21号, which governs only
+    incentives begun before 2023, is cited nowhere."""
+    from onematter.policy import load_policy
+    rules = load_policy().local_rules
+    seen = set()
+    for case, docs in samples.items():
+        for key, path in docs.items():
+            text = _flat(path)
+            assert "财税〔2019〕21号" not in text, (case, key)
+            for rule in rules.values():
+                for at in [m.start() for m in re.finditer(re.escape(rule["title"]), text)]:
+                    assert text[at - 1] == "《" and text[at + len(rule["title"])] == "》", (case, key, rule["title"])
+                    assert text[at + len(rule["title"]) + 1:].startswith(f"（{rule['number']}）"), (case, key)
+                    seen.add(rule["title"])
+    assert "平湖市退役军人创业担保贷款贴息实施办法" in seen and len(seen) >= 4, seen
+    loan = _flat(samples["approved"]["loan_approval"])
+    assert "第六条（贷款额度最高50万元）、第九条（期限内全额贴息）" in loan
+
+
+def test_the_form_names_what_its_codes_stand_for(samples):
+    """The applicant signs what they read: the course, programme, fair and bank by name beside the
+    codes, and no 政策版本 on the paper (it stays in the document's stored context)."""
+    form = _flat(samples["approved"]["form"])
+    for phrase in ("培训课程：汽车维修（示例）", "编号PX-QCWX-01", "报考专业：嘉兴职业技术学院（示例）机电一体化技术（大专）",
+                   "招聘会：平湖市退役军人专场招聘会（示例），编号ZP-01", "合作银行：平湖农村商业银行（示例）当湖支行，代码YH-NS"):
+        assert phrase in form, phrase
+    assert not any("政策版本" in _flat(p) for case in samples.values() for p in case.values())

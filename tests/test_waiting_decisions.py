@@ -131,7 +131,7 @@ def test_waiting_decisions_hold_nothing_and_survive_a_restart(db, catalogue, env
     assert _repair(cli_env)["waiting"] == WAITING
     _wait(lambda: len(_forms(api, "PAUSED")) == WAITING, 120)
     assert len({f["name"] for f in _forms(api)}) == WAITING
-    loaded = _quiet(proc.pid, db)
+    loaded = _quiet(proc.pid, db, at_most=12)     # the server's backlog of 300 forms' events outlasts a minute on a busy CI
     assert loaded.processes == idle.processes, (idle, loaded)
     assert loaded.rss_mb < idle.rss_mb + 150, (idle, loaded)          # was ~130 MB per waiting decision
     if idle.connections is not None:

@@ -152,6 +152,8 @@ def build_context(session: Session, app: Application, doc_key: str, file: CaseFi
                            if not c.details.get("materials_noticed") and c.status != "refused"]
     if doc_key == "form":
         ctx["requests"] = {c.matter: c.request for c in cases}
+        ctx["names"] = {c.matter: spec.names(session, c.request) for c in cases
+                        if (spec := matters.spec(c.matter)).names}
         ctx["offered"] = [{"matter": s.key, "title": s.title, "partial": s.form_partial} for s in matters.all_specs()]
     if k.matter is None:
         return ctx

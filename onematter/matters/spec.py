@@ -169,6 +169,9 @@ class MatterSpec:
     addressee: Callable[["MatterCase"], dict] | None = None   # {name, copy}: a notice not addressed to the applicant
     decision: Decision | None = None
     references: Callable[["Session", Any], dict[str, str]] | None = None  # unknown catalogue codes
+    # the names of the catalogue codes a request names ({"course": "汽车维修（示例）"}): the form
+    # prints them beside the codes
+    names: Callable[["Session", dict], dict[str, str]] | None = None
     catalogue: tuple[CatalogueList, ...] = ()
     # what the staff page's form offers from its catalogue lists on a day:
     # {list name: [{"code", "label", "left"}]} (courses with seats left, banks …)

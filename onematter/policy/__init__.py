@@ -5,6 +5,7 @@ when the policy is loaded."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -95,6 +96,7 @@ class Policy(BaseModel):
     job_push_limit: int
     citations: dict[str, str]
     holidays: dict[int, YearHolidays] = Field(default_factory=dict)
+    local_rules: dict[str, Any] = Field(default_factory=dict)      # cited as {local:KEY} (load_policy)
     service_centre: ServiceCentre
     document_number: str = "平退役军人〔{year}〕{serial}号"
     remedy: Remedy = Field(default_factory=Remedy)
@@ -131,6 +133,36 @@ def load_policy(path: Path | None = None) -> Policy:
     is validated by the registry (`matters.check_policy`), which knows the matters."""
     path = path or get_settings().policy_file or DEFAULT_POLICY_FILE
     with open(path, encoding="utf-8") as fh:
-        policy = Policy.model_validate(yaml.safe_load(fh))
+        raw = yaml.safe_load(fh)
+    rules = {key: LocalRule.model_validate(value) for key, value in (raw.get("local_rules") or {}).items()}
+    policy = Policy.model_validate(_cite_local_rules(raw, rules))
     policy._source = str(path)
     return policy
+
+
+class LocalRule(BaseModel):
+    """A local 规范性文件 the documents cite: 《title》（文号）and the article that governs."""
+    title: str
+    number: str
+    article: str = ""
+
+    def cited(self) -> str:
+        return f"《{self.title}》（{self.number}）{self.article}"
+
+
+_LOCAL = re.compile(r"\{local:([a-z_]+)\}")
+
+
+def _cite_local_rules(value, rules: dict[str, LocalRule]):
+    """Every `{local:KEY}` in the policy's texts written out as the local rule's citation."""
+    if isinstance(value, str):
+        def cite(m: re.Match) -> str:
+            if m.group(1) not in rules:
+                raise PolicyError(f"政策数据引用了未登记的本地规范性文件 {m.group(1)}（local_rules）")
+            return rules[m.group(1)].cited()
+        return _LOCAL.sub(cite, value)
+    if isinstance(value, dict):
+        return {k: _cite_local_rules(v, rules) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_cite_local_rules(v, rules) for v in value]
+    return value

@@ -36,7 +36,7 @@ def test_flow_decides_every_matter_and_issues_documents(prefect, session, catalo
     receipt = _text(view["documents"][1]["path"])
     assert app.application_no in receipt and "陆建军" in receipt and "2026年12月14日" in receipt
     incentive = _text(view["documents"][6]["path"])
-    for figure in ("6,750", "9,000", "2,250", "27,000", "财税〔2019〕21号"):
+    for figure in ("6,750", "9,000", "2,250", "27,000", "公告2023年第14号"):
         assert figure in incentive
     packet = PdfReader(view["documents"][-1]["path"])
     assert len(packet.pages) > 7

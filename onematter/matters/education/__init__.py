@@ -38,6 +38,11 @@ class ProgrammeIn(Strict):
         return self
 
 
+def names(session, request: dict) -> dict[str, str]:
+    programme = session.exec(select(Programme).where(Programme.code == request.get("programme"))).first()
+    return {"programme": f"{programme.school} {programme.major}（{programme.level}）"} if programme else {}
+
+
 def references(session, request: EducationRequest) -> dict[str, str]:
     if not session.exec(select(Programme).where(Programme.code == request.programme)).first():
         return {"programme": f"学历提升专业代码“{request.programme}”不存在，请核对专业目录"}
@@ -109,6 +114,7 @@ SPEC = MatterSpec(
                     "window_not_open": "可在专业报名时间内到受理窗口重新申请。",
                     "*": "可关注下一期专业报名，在报名时间内到受理窗口重新申请。"},
     references=references,
+    names=names,
     catalogue=(CatalogueList("programmes", ProgrammeIn, Programme, sample_programmes),),
     choices=choices,
 )

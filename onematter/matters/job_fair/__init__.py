@@ -50,6 +50,11 @@ class FairIn(Strict):
         return self
 
 
+def names(session, request: dict) -> dict[str, str]:
+    fair = session.exec(select(Fair).where(Fair.code == request.get("fair"))).first() if request.get("fair") else None
+    return {"fair": fair.name} if fair else {}
+
+
 def references(session, request: JobFairRequest) -> dict[str, str]:
     if request.fair and not session.exec(select(Fair).where(Fair.code == request.fair)).first():
         return {"fair": f"招聘会代码“{request.fair}”不存在，请核对招聘会目录"}
@@ -188,6 +193,7 @@ SPEC = MatterSpec(
                                   {"label": "参会方式", "value": case.request.get("mode") or "线下"}],
     refusal_advice="可选择其他尚未开始、仍有名额的招聘会场次，到受理窗口重新报名。",
     references=references,
+    names=names,
     catalogue=(CatalogueList("fairs", FairIn, Fair, sample_fairs),),
     choices=choices,
     followups=FOLLOWUPS, tasks=TASKS, report=REPORT,

@@ -79,6 +79,11 @@ def _policy() -> LoanPolicy:
     return SPEC.policy(load_policy())
 
 
+def names(session, request: dict) -> dict[str, str]:
+    bank = session.exec(select(Bank).where(Bank.code == request.get("bank"))).first()
+    return {"bank": f"{bank.name}{bank.branch}"} if bank else {}
+
+
 def references(session, request: StartupLoanRequest) -> dict[str, str]:
     if not session.exec(select(Bank).where(Bank.code == request.bank)).first():
         return {"bank": f"合作银行代码“{request.bank}”不存在，请核对合作银行目录"}
@@ -206,6 +211,7 @@ SPEC = MatterSpec(
     decision=Decision(describe=describe, board=schedule_lines, rejection_number=18,
                       rejection_title="贴息审核不予确认通知书"),
     references=references,
+    names=names,
     catalogue=(CatalogueList("banks", BankIn, Bank, sample_banks),),
     choices=choices,
     policy_block="startup_loan", policy_model=LoanPolicy,

@@ -41,6 +41,11 @@ class CourseIn(Strict):
         return self
 
 
+def names(session, request: dict) -> dict[str, str]:
+    course = session.exec(select(Course).where(Course.code == request.get("course"))).first()
+    return {"course": f"{course.trade}（{course.mode}，{course.base}）"} if course else {}
+
+
 def references(session, request: TrainingRequest) -> dict[str, str]:
     if not session.exec(select(Course).where(Course.code == request.course)).first():
         return {"course": f"培训课程代码“{request.course}”不存在，请核对课程目录"}
@@ -124,6 +129,7 @@ SPEC = MatterSpec(
     refusal_subject=lambda case: [{"label": "培训课程编号", "value": case.request["course"]}],
     refusal_advice="可选择尚未开班、仍有名额的其他课程，到受理窗口重新报名。",
     references=references,
+    names=names,
     catalogue=(CatalogueList("courses", CourseIn, Course, sample_courses),),
     choices=choices,
     followups=FOLLOWUPS, tasks=TASKS,

@@ -65,7 +65,7 @@ def test_incentive_refusals_carry_reason_and_citation(kw, code):
     outcome = _incentive(**kw)
     assert outcome.status == "refused"
     assert outcome.reason_code == code
-    assert outcome.reason and "财税〔2019〕21号" in outcome.rule
+    assert outcome.reason and "公告2023年第14号" in outcome.rule
 
 
 def test_training_seats_waitlist_and_closing():
