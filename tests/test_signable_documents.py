@@ -537,3 +537,17 @@ def test_the_form_names_what_its_codes_stand_for(samples):
                    "招聘会：平湖市退役军人专场招聘会（示例），编号ZP-01", "合作银行：平湖农村商业银行（示例）当湖支行，代码YH-NS"):
         assert phrase in form, phrase
     assert not any("政策版本" in _flat(p) for case in samples.values() for p in case.values())
+
+
+def test_no_cited_title_splits_across_pages_and_no_page_holds_only_signatures(samples):
+    """A 《title》 opens and closes on one page; the loan form's signatures are not alone on its
+    last page (with the footer only)."""
+    for case, docs in samples.items():
+        for key, path in docs.items():
+            pages = len(PdfReader(path).pages)
+            for page in range(1, pages + 1):
+                text = "".join(_page_lines(path, page))
+                assert text.count("《") == text.count("》"), (case, key, page)
+    last = _page_lines(samples["approved"]["loan_form"], len(PdfReader(samples["approved"]["loan_form"]).pages))
+    body = [line for line in last[1:] if not line.startswith(("文书编号", "核验真伪", "申请编号", "申请人签名", "日期"))]
+    assert len(body) >= 2, last
