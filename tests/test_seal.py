@@ -18,7 +18,7 @@ from tests.conftest import _clear_caches
 runner = CliRunner()
 
 
-def _bureau_p12(tmp_path, passphrase: bytes, *, usage: bool = True):
+def _bureau_p12(tmp_path, passphrase: bytes, *, usage: bool = True, crl: bool = False):
     """A bureau's own seal: an RSA key and certificate under a root of its own, as PKCS#12."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -46,6 +46,12 @@ def _bureau_p12(tmp_path, passphrase: bytes, *, usage: bool = True):
     path = tmp_path / f"bureau-{usage}.p12"
     path.write_bytes(pkcs12.serialize_key_and_certificates(b"seal", key, cert, [root],
                                                            serialization.BestAvailableEncryption(passphrase)))
+    if crl:        # the CA's revocation list, as the bureau would download it: nothing revoked
+        listed = (x509.CertificateRevocationListBuilder().issuer_name(root_name)
+                  .last_update(now - dt.timedelta(hours=1)).next_update(now + dt.timedelta(days=7))
+                  .add_extension(x509.CRLNumber(1), critical=False)
+                  .sign(root_key, hashes.SHA256()))
+        (tmp_path / "ca.crl").write_bytes(listed.public_bytes(serialization.Encoding.PEM))
     return path
 
 
@@ -134,3 +140,40 @@ def _receipt_context() -> dict:
     for key in ("verification_code", "qr_svg"):
         ctx.pop(key)
     return ctx | {"delivery": {"method": "window", "label": "窗口领取"}}
+
+
+def test_with_the_cas_revocation_list_the_signature_is_pades_b_lt(env, tmp_path, monkeypatch):
+    """ONEMATTER_SEAL_CRL_FILE (the CA's CRL, downloaded by the bureau: nothing is fetched while
+    signing): the chain and the CRL are embedded (the document security store), and the signature
+    validates as PAdES B-LT from what the file carries alone."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+    monkeypatch.setenv("ONEMATTER_SEAL_DIR", str(env / "seal"))
+    monkeypatch.setenv("ONEMATTER_SEAL_PASSPHRASE", "correct horse")
+    monkeypatch.setenv("ONEMATTER_PUBLIC_BASE_URL", "https://ywtb.pinghu.example.cn")
+    _clear_caches()
+    p12 = _bureau_p12(tmp_path, b"correct horse", crl=True)
+    from onematter.documents import render as docs, seal
+    from onematter.documents.seal import draw_seal
+    (tmp_path / "seal.png").write_bytes(draw_seal("平湖市退役军人事务局", "★"))
+    assert runner.invoke(cli, ["seal", "import", str(p12), "--image", str(tmp_path / "seal.png")]).exit_code == 0
+    plain = docs.render("receipt/document.html", _receipt_context(), sealed=True).pdf
+    monkeypatch.setenv("ONEMATTER_SEAL_CRL_FILE", str(tmp_path / "ca.crl"))
+    _clear_caches()
+    sealed = docs.render("receipt/document.html", _receipt_context(), sealed=True).pdf
+    assert b"/DSS" not in plain and b"/DSS" in sealed and b"/CRLs" in sealed
+    reader = PdfFileReader(io.BytesIO(sealed))
+    # revocation checked strictly (hard-fail), no fetching: only what the file embeds
+    context = DocumentSecurityStore.read_dss(reader).as_validation_context(
+        {"trust_roots": list(seal.current().trust), "allow_fetching": False, "revocation_mode": "hard-fail"})
+    status = validate_pdf_signature(reader.embedded_signatures[0], context)
+    assert status.intact and status.valid and status.trusted, status
+    # what it embeds: the CA's CRL as downloaded, and the chain
+    from asn1crypto import pem
+    dss = DocumentSecurityStore.read_dss(reader)
+    embedded = [ref.get_object().data for ref in dss.crls]
+    assert embedded == [pem.unarmor((tmp_path / "ca.crl").read_bytes())[2]]
+    assert {c.subject.human_friendly for c in dss.load_certs()} >= {"Common Name: 浙江省数字证书认证中心（测试）"}

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     seal_dir: Path | None = None             # 电子印章: seal.p12, trust.pem, seal.png (default <data_dir>/seal)
     seal_passphrase: str | None = None       # the seal.p12's passphrase (or the file below; never on a command line)
     seal_passphrase_file: Path | None = None # default <seal_dir>/passphrase (the demo seal's only)
+    seal_crl_file: Path | None = None        # the CA's CRLs (PEM or DER): signatures become PAdES B-LT
     tsa_url: str | None = None               # an RFC 3161 timestamp authority: signatures PAdES B-T
 
     @property

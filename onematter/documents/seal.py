@@ -355,9 +355,14 @@ def sign(document, pdf: bytes, *, title: str) -> bytes:
         style.create_stamp(writer, box=_layout_box(box), text_params={}).apply(index, box[0], box[1])
     field = fields.SigFieldSpec(FIELD, on_page=places[-1][0], box=places[-1][1]) if places else \
         fields.SigFieldSpec(FIELD)
+    crls = revocation_lists()
     meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256",
                                         subfilter=fields.SigSeedSubFilter.PADES,
-                                        reason=f"出具{title}", location=get_settings().issuing_body)
+                                        reason=f"出具{title}", location=get_settings().issuing_body,
+                                        # B-LT: the chain and its CRLs embedded (a file the CA publishes,
+                                        # fetched by the bureau: nothing is fetched at signing time)
+                                        embed_validation_info=bool(crls),
+                                        validation_context=_validation_context(seal, crls) if crls else None)
     url = get_settings().tsa_url
     timestamper = timestamps.HTTPTimeStamper(url, timeout=10) if url else None
     signer = signers.PdfSigner(meta, seal.signer, timestamper=timestamper, stamp_style=style if places else None,
@@ -410,6 +415,27 @@ def _stencil(png: bytes, writer):
             return b"%g %g %g rg " % rgb + super().render()
 
     return Stencil(Image.new("1", (width, height)), writer=writer, box=BoxConstraints(width, height))
+
+
+def revocation_lists() -> list:
+    """The CRLs of ONEMATTER_SEAL_CRL_FILE (PEM or DER, one or more), or none."""
+    path = get_settings().seal_crl_file
+    if path is None:
+        return []
+    from asn1crypto import crl, pem
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SealError(f"无法读取证书吊销列表 {path}：{exc.strerror}") from None
+    if pem.detect(data):
+        return [crl.CertificateList.load(der) for _, _, der in pem.unarmor(data, multiple=True)]
+    return [crl.CertificateList.load(data)]
+
+
+def _validation_context(seal: Seal, crls: list):
+    from pyhanko_certvalidator import ValidationContext
+    return ValidationContext(trust_roots=list(seal.trust), crls=crls, allow_fetching=False,
+                             revocation_mode="hard-fail")
 
 
 def _layout_box(box):
