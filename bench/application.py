@@ -55,6 +55,8 @@ def main() -> None:
 
     # warm: one process, many applications
     os.environ["ONEMATTER_DATA_DIR"] = str(work / "warm")
+    from bench.rows import demo_seal
+    demo_seal(work / "warm")
     from onematter.config.embedded import prefect_defaults
     prefect_defaults()
     import asyncio

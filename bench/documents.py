@@ -43,6 +43,12 @@ def main() -> None:
     args = parser.parse_args()
     os.environ["ONEMATTER_DATA_DIR"] = tempfile.mkdtemp(prefix="onematter-bench-docs-")
     os.environ.pop("ONEMATTER_DATABASE_URL", None)
+    work = Path(os.environ["ONEMATTER_DATA_DIR"])
+    os.environ["ONEMATTER_DATA_KEY_FILE"] = str(work / "data.key")       # its own key and (demo) seal
+    from bench.rows import demo_seal
+    from onematter.config.crypto import create_key_file
+    create_key_file(work / "data.key")
+    demo_seal(work)
     from sqlmodel import select
     from weasyprint import HTML
 

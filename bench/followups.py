@@ -152,6 +152,8 @@ def main() -> None:
     from onematter.matters.job_push.followups import job_digest
     from onematter.case.models import Notification
     from onematter.followups.outbox import deliver_due
+    from bench.rows import demo_seal
+    demo_seal(work)
     prepare()            # the data key (made on a new data dir) and the schema
     day = dt.date(2026, 12, 1)
     t0 = time.perf_counter()

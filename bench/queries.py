@@ -34,6 +34,8 @@ def main() -> None:
     from onematter.tasks import cases as tasks
     from onematter.tasks.documents import render_documents
     import datetime as dt
+    from bench.rows import demo_seal
+    demo_seal(work)
     prepare()            # the data key (made on a new data dir) and the schema
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(dt.date(2026, 11, 30))))

@@ -17,8 +17,8 @@ def person_row(ring, i: int, *, born: str, mobile: str, birth: dt.date) -> dict:
 
 
 def fresh_data_dir(prefix: str, database: str):
-    """A new data dir for one bench (its own data key is made there), its SQLite file unless
-    ONEMATTER_DATABASE_URL names another database."""
+    """A new data dir for one bench (its own data key is made there, and a demo seal), its SQLite
+    file unless ONEMATTER_DATABASE_URL names another database."""
     import os
     import tempfile
     from pathlib import Path
@@ -26,4 +26,15 @@ def fresh_data_dir(prefix: str, database: str):
     os.environ["ONEMATTER_DATA_DIR"] = str(work)
     os.environ.pop("ONEMATTER_DATA_KEY_FILE", None)
     os.environ.setdefault("ONEMATTER_DATABASE_URL", f"sqlite:///{work / database}")
+    demo_seal(work)
     return work
+
+
+def demo_seal(work) -> None:
+    """The bench's documents sealed as served ones are: a demo seal in its data dir."""
+    import os
+    os.environ["ONEMATTER_SEAL_DIR"] = str(work / "seal")
+    from onematter.config.settings import get_settings
+    get_settings.cache_clear()
+    from onematter.documents.seal import make_demo
+    make_demo()

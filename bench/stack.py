@@ -25,6 +25,8 @@ def prepare(prefix: str) -> Path:
     from onematter.config.db import session_scope
     from onematter.services.keys import prepare
     from onematter.config.settings import today
+    from bench.rows import demo_seal
+    demo_seal(work)
     prepare()            # the data key (made on a new data dir) and the schema
     with session_scope() as s:
         import_catalogue(s, parse_catalogue(sample_catalogue(today())))
