@@ -54,7 +54,7 @@ def populate(n: int) -> None:
                     docs.append({"id": uuid.uuid4(), "application_id": aid, "doc_key": f"k{d}", "kind": "notice",
                                  "title": "通知书", "document_no": f"{no}-{d:02d}", "template": "x.html",
                                  "context_sha256": "", "context": {"applicant": {"id_number": number}},
-                                 "verification_code": "ABCD", "pdf_sha256": "0" * 64,
+                                 "verification_code": "ABCD", "pdf_sha256": "0" * 64, "content_sha256": "0" * 64,
                                  "path": str(docs_dir / no / f"{d:02d}-k{d}.pdf"), "pages": 1, "size_bytes": 0,
                                  "created_at": dt.datetime.now(dt.timezone.utc)})
         with session_scope() as s:
