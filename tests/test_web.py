@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -259,6 +260,11 @@ def test_verify_page_public_genuine_altered_unknown_without_personal_data(client
     with open(receipt.path, "rb") as fh:
         r = anonymous.post("/verify", files={"file": ("receipt.pdf", fh, "application/pdf")})
     assert 'data-result="genuine"' in r.text and "陆建军" not in r.text
+    assert "电子签章有效，签章人 平湖市退役军人事务局电子印章（示例），签章时间" in r.text     # the seal's signer and time
+    changed = bytearray(Path(receipt.path).read_bytes())
+    changed[changed.index(b"WeasyPrint") + 9] = ord("T")                           # one byte of the sealed content
+    r = anonymous.post("/verify", files={"file": ("receipt.pdf", bytes(changed), "application/pdf")})
+    assert 'data-result="altered"' in r.text and "电子签章验证失败" in r.text and "陆建军" not in r.text
     r = anonymous.post("/verify", files={"file": ("x.pdf", b"%PDF-1.4 not ours", "application/pdf")})
     assert 'data-result="unknown"' in r.text
     assert anonymous.get(f"/documents/{app.application_no}/02-receipt.pdf", follow_redirects=False).status_code == 303

@@ -58,15 +58,20 @@ def _signature(sig: dict) -> dict | None:
 def _genuine(session: Session, doc: Document, sig: dict) -> dict:
     app = session.get(Application, doc.application_id)
     signature = _signature(sig)
-    sealed = ""
-    if signature:
-        at = local(dt.datetime.fromisoformat(signature["signed_at"])) if signature["signed_at"] else None
-        sealed = f"；电子签章有效，签章人 {_common_name(signature['signer'])}" + (
-            f"，签章时间 {at:%Y年%m月%d日 %H:%M}" if at else "")
+    sealed = sealed_text(signature)
     return {"result": "genuine", "application_no": app.application_no, "document_no": doc.document_no,
             "title": doc.title, "verification_code": doc.verification_code, "signature": signature,
             "message": f"真实文书：{doc.title}，文书编号 {doc.document_no}，申请编号 {app.application_no}，"
                        f"核验码 {doc.verification_code}{sealed}"}
+
+
+def sealed_text(signature: dict | None) -> str:
+    """'；电子签章有效，签章人 …，签章时间 …' for a genuine sealed file (the bureau's seal: no personal data)."""
+    if not signature:
+        return ""
+    at = local(dt.datetime.fromisoformat(signature["signed_at"])) if signature["signed_at"] else None
+    return f"；电子签章有效，签章人 {_common_name(signature['signer'])}" + (
+        f"，签章时间 {at.year}年{at.month}月{at.day}日 {at:%H:%M}" if at else "")
 
 
 def _common_name(subject: str | None) -> str:

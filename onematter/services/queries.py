@@ -31,7 +31,7 @@ from onematter.casework.progress import progress
 from onematter.casework.staff_tasks import RESULTS
 from onematter.casework.views import application_view
 from onematter.config.settings import get_settings, local, today
-from onematter.documents.verification import verify_code, verify_pdf
+from onematter.documents.verification import sealed_text, verify_code, verify_pdf
 from onematter.matters.spec import MATERIALS_WAITING
 from onematter.policy import load_policy
 from onematter.rules import EDUCATION_LEVELS
@@ -495,14 +495,16 @@ def verify_upload(session: Session, *, data: bytes) -> dict:
 
 
 def _public(session: Session, result: dict) -> dict:
-    """What /verify shows of a file's verification: the verdict, the title and the date only."""
+    """What /verify shows of a file's verification: the verdict, the title and the date, and the
+    seal's signer and time (the bureau's: no personal data) or why it fails."""
     if result["result"] == "genuine" or (result["result"] == "altered" and result.get("document_no")):
         doc = session.exec(select(Document).where(Document.document_no == result["document_no"])).first()
         if doc is not None:
             shown = verify_code(session, doc.document_no, doc.verification_code if result["result"] == "genuine" else "")
             if result["result"] == "altered":
-                shown["message"] = (f"文书编号 {doc.document_no}（{doc.title}）确有登记，但此文件与登记的文件不一致，"
-                                    f"可能已被修改，请以原件为准")
+                shown["message"] = result["message"]        # the number, the title and why: nothing personal
+            else:
+                shown["message"] += sealed_text(result.get("signature"))
             return shown
     return {"result": "unknown", "message": "未找到该文件的登记记录：不是本系统出具的文书，或已被修改"}
 
