@@ -19,7 +19,7 @@ import warnings
 
 NUMBER = re.compile(r"[A-Z]{2,16}-\d{8}-\d{4}-\d{2}")
 SECONDS = 5.0
-MEMORY_MB = 768
+MEMORY_MB = 512
 # pyHanko imports cryptography's DSA, which warns on import: not a message for a clerk's terminal
 warnings.filterwarnings("ignore", message="DSA is deprecated")
 _lock = threading.Lock()      # pyHanko's validation is driven by one thread at a time
