@@ -27,7 +27,6 @@ import io
 import os
 import secrets
 import shutil
-import threading
 import warnings
 from dataclasses import dataclass
 from functools import lru_cache
@@ -43,7 +42,6 @@ DEMO_MARK = "示例"
 FIELD = "印章"
 # pyHanko imports cryptography's DSA, which warns on import: not a message for a clerk's terminal
 warnings.filterwarnings("ignore", message="DSA is deprecated")
-_lock = threading.Lock()
 
 
 class SealError(Exception):
