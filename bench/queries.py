@@ -59,7 +59,7 @@ def main() -> None:
     ids = list(pending) if isinstance(pending, dict) else pending
     for cid in ids:
         phase[0] = "matters"
-        tasks.decide_matter.fn(cid, "")
+        tasks.decide(cid)
     phase[0] = "settle"
     tasks.settle_status.fn(app_id, no)
     phase[0] = "documents"

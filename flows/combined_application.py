@@ -1,11 +1,11 @@
-"""一件事联办: intake → matters in parallel → documents → packet → supervisor's board."""
+"""一件事联办: 受理 → 办理 (every matter) → 出件 (documents, packet) → the supervisor's board. Three task
+runs per application, the phases a supervisor reads; the artifacts written once, at the end."""
 
 from __future__ import annotations
 
 import uuid
 
 from prefect import flow, get_run_logger
-from prefect.futures import wait
 from prefect.runtime import flow_run
 
 from onematter.case import workqueue
@@ -14,7 +14,7 @@ from onematter.flows import forms
 from onematter.config.embedded import served
 from onematter.case.models import Application
 from onematter.tasks.artifacts import publish_artifacts
-from onematter.tasks.cases import application_number, decide_matter, settle_status, start_processing
+from onematter.tasks.cases import application_number, decide_matters, start_processing
 from onematter.tasks.documents import render_documents
 
 
@@ -34,12 +34,9 @@ async def combined_application(application_id: uuid.UUID) -> dict:
     if flow_run.id:
         workqueue.attach_run(application_id, str(flow_run.id))    # a worker's claim: its run, if it dies
     pending = start_processing(application_id, application_no)          # case id → matter
-    futures = [decide_matter.submit(case_id, matter) for case_id, matter in pending.items()]
-    wait(futures)
-    statuses = {pending[cid]: f.result() for cid, f in zip(pending, futures)}
-    status = settle_status(application_id, application_no)
+    status, statuses = decide_matters(application_id, application_no, pending)
     numbers = render_documents(application_id, application_no)
-    publish_artifacts(application_id, application_no)
+    await publish_artifacts(application_id, application_no)
     if status == "awaiting_decision" and served():
         await open_decision_runs(application_id, application_no)
     return {"status": status, "matters": statuses, "documents": numbers}

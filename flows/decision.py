@@ -45,7 +45,7 @@ async def issue_documents_flow(application_id: uuid.UUID) -> dict:
     application_no = application_number(application_id)
     status = settle_status(application_id, application_no)
     numbers = render_documents(application_id, application_no)
-    publish_artifacts(application_id, application_no)
+    await publish_artifacts(application_id, application_no)
     return {"status": status, "documents": numbers}
 
 
@@ -121,16 +121,25 @@ async def matter_decision(application_no: str, matter: str):
 # ------------------------------------------------------------------ executing submitted forms
 
 
+def worker_flows() -> dict:
+    """The deployments whose runs the warm workers execute, by deployment name, and their flows."""
+    from onematter.flows.combined_application import combined_application
+    return {forms.DECISION_DEPLOYMENT_NAME: matter_decision, "issue-documents": issue_documents_flow,
+            "combined-application": combined_application}
+
+
 async def run_due_decisions(worker: str, *, limit: int = 5) -> int:
-    """On a warm worker: take the decision runs that are due (a form submitted, a run rescheduled
-    by `forms.repair`, one started by hand in the UI) and run each here, in this process. The
-    Pending transition is the claim: Prefect accepts it for one claimant only."""
+    """On a warm worker: take the runs that are due of the deployments the workers execute — a
+    decision form submitted or rescheduled by `forms.repair`, a run started by hand in the UI —
+    and run each here, in this process. The Pending transition is the claim: Prefect accepts it
+    for one claimant only."""
+    flows = worker_flows()
     async with get_client() as client:
         due = await client.read_flow_runs(
             flow_run_filter=FlowRunFilter(
                 state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.SCHEDULED])),
                 next_scheduled_start_time=FlowRunFilterNextScheduledStartTime(before_=dt.datetime.now(dt.timezone.utc))),
-            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=[forms.DECISION_DEPLOYMENT_NAME])),
+            deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=list(flows))),
             sort=FlowRunSort.NEXT_SCHEDULED_START_TIME_ASC, limit=limit)
         done = 0
         for run in due:
@@ -140,8 +149,10 @@ async def run_due_decisions(worker: str, *, limit: int = 5) -> int:
                 continue                       # another worker took it
             if not state.is_pending():
                 continue
+            run = await client.read_flow_run(run.id)
+            deployment = await client.read_deployment(run.deployment_id)
             try:
-                await run_flow(matter_decision, flow_run=await client.read_flow_run(run.id), return_type="state")
+                await run_flow(flows[deployment.name], flow_run=run, return_type="state")
             except Pause:
                 pass                           # suspended again: the form waits (for a corrected input)
             done += 1

@@ -34,7 +34,7 @@ async def deadline_watch(day: str | None = None) -> dict:
     for app_id in sorted(set(touched["refused"])):          # 逾期未补正: the notice, at once
         render_documents(uuid.UUID(app_id), application_number(uuid.UUID(app_id)))
     for app_id in sorted(set(touched["escalated"]) | set(touched["refused"])):
-        publish_artifacts(uuid.UUID(app_id), application_number(uuid.UUID(app_id)))
+        await publish_artifacts(uuid.UUID(app_id), application_number(uuid.UUID(app_id)))
     with session_scope() as session:
         numbers = {k: [session.get(Application, uuid.UUID(a)).application_no for a in v] for k, v in touched.items()}
     await create_markdown_artifact(key="deadline-watch", markdown="\n".join([

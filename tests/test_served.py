@@ -243,6 +243,9 @@ def _supervision_and_staff_page(stack, session, no: str, view: dict) -> None:
                    if r["state"]["type"] == "PAUSED"].__len__() == 2, 90)
     code, out, err = _cli(stack, "decide", no2, "--approve", "--by", "李科长", "--json")
     assert code == 0 and json.loads(out)["status"] == "awaiting_decision", out + err   # the loan still waits
+    # its documents were issued by a warm worker (our queue), not by a deployment's new process
+    issued = _runs(api, f"出件 {no2}")
+    assert [(r["deployment_id"], r["state"]["type"]) for r in issued] == [(None, "COMPLETED")], issued
     voided = _runs(api, incentive_form)[0]["state"]
     assert voided["type"] == "CANCELLED" and "命令行" in voided["message"]
     assert _runs(api, loan_form)[0]["state"]["type"] == "PAUSED"
@@ -385,6 +388,8 @@ def _staff_page_in_a_browser(stack, session) -> None:
         section.locator("form.decide button[type=submit]").click()
         boss.wait_for_url(f"**/applications/{no}")
         boss.wait_for_function("document.getElementById('app-status').textContent === '已办结'", timeout=120_000)
+        _wait(lambda: [r for r in _runs(api, f"出件 {no}") if r["state"]["type"] == "COMPLETED"], 30)
+        assert all(r["deployment_id"] is None for r in _runs(api, f"出件 {no}"))      # a warm worker's run
         _wait(lambda: _runs(api, form_name)[0]["state"]["type"] == "CANCELLED", 60)
         assert "工作台" in _runs(api, form_name)[0]["state"]["message"]
         session.rollback()

@@ -382,4 +382,6 @@ class WorkItem(SQLModel, table=True):
     flow_run_id: str | None = Field(default=None, max_length=40)
     last_error: str | None = None
     enqueued_at: dt.datetime = timestamp()
+    purpose: str = Field(default="application", max_length=12, sa_column_kwargs={"server_default": "application"})
+    again: str | None = Field(default=None, max_length=12)   # asked while running: run again, for this
     finished_at: dt.datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

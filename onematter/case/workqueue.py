@@ -23,6 +23,7 @@ from onematter.config.db import session_scope
 from onematter.case.models import WorkItem
 from onematter.config.settings import local, now
 
+APPLICATION, DOCUMENTS = "application", "documents"   # what a row asks: the whole flow, or the documents due
 MAX_ATTEMPTS = 5               # then `failed`: the sweeper and `onematter resume` take it up
 BACKOFF_SECONDS = (2, 10, 30, 60)
 
@@ -34,27 +35,39 @@ class Claim:
     attempt: int
     taken_from: str | None          # the worker whose lease ran out, when this is a take-over
     lost_run_id: str | None         # that worker's flow run (to be marked Crashed)
+    purpose: str = APPLICATION
 
 
-def enqueue(session: Session, application_id: uuid.UUID) -> bool:
-    """Queue an application (no commit). Idempotent: an application running stays as it is, one
-    queued is due at once; a finished one is queued again (work was found left over). True when it
-    was queued now."""
-    item = session.exec(select(WorkItem).where(WorkItem.application_id == application_id).with_for_update()).first()
+def _wider(a: str | None, b: str | None) -> str | None:
+    """Two requests as one: the combined-application flow does everything the documents flow does."""
+    return APPLICATION if APPLICATION in (a, b) else (a or b)
+
+
+def enqueue(session: Session, application_id: uuid.UUID, purpose: str = APPLICATION) -> bool:
+    """Queue an application's work (no commit): `application` (its flow) or `documents` (what a
+    decision made due). Idempotent: one row per application. A queued row is due at once (the wider
+    purpose kept); a running one runs again as soon as it ends (`again`: a decision taken while the
+    application's run was finishing must not be missed); a finished one is queued again. True when a
+    run was queued now or for after the running one."""
+    item = session.exec(select(WorkItem).where(WorkItem.application_id == application_id).with_for_update()
+                        .execution_options(populate_existing=True)).first()
     if item is None:
         try:
             with session.begin_nested():
-                session.add(WorkItem(application_id=application_id))
+                session.add(WorkItem(application_id=application_id, purpose=purpose))
             return True
         except IntegrityError:          # queued at the same moment by another submission
             return False
     if item.state == "running":
-        return False
+        item.again = _wider(item.again, purpose)
+        return True
     if item.state == "queued":             # waiting out a pause after an error: someone asks now
         item.available_at = min(local(item.available_at), now())
+        item.purpose = _wider(item.purpose, purpose)
         return False
     item.state, item.available_at, item.attempts, item.last_error = "queued", now(), 0, None
-    item.claimed_by = item.lease_until = item.finished_at = None
+    item.claimed_by = item.lease_until = item.finished_at = item.again = None
+    item.purpose = purpose
     return True
 
 
@@ -73,11 +86,13 @@ def claim(worker: str, lease_seconds: float) -> Claim | None:
             return None
         taken_from = item.claimed_by if item.state == "running" else None
         lost_run = item.flow_run_id if taken_from else None
+        if taken_from and item.again:        # the lost run's work and what was asked meanwhile, in one
+            item.purpose, item.again = _wider(item.purpose, item.again), None
         item.state, item.claimed_by = "running", worker
         item.lease_until = at + dt.timedelta(seconds=lease_seconds)
         item.attempts += 1
         item.flow_run_id = None
-        return Claim(item.id, item.application_id, item.attempts, taken_from, lost_run)
+        return Claim(item.id, item.application_id, item.attempts, taken_from, lost_run, item.purpose)
 
 
 def renew(worker: str, item_id: int, lease_seconds: float) -> bool:
@@ -104,7 +119,10 @@ def finish(claim: Claim, worker: str, error: str | None = None) -> str:
         if item is None or item.claimed_by != worker or item.state != "running":
             return item.state if item else "gone"      # taken over meanwhile: the other worker decides
         item.lease_until, item.last_error = None, error
-        if error is None:
+        if item.again:                      # asked for while this run went on: due at once
+            item.state, item.purpose, item.again = "queued", _wider(item.purpose, item.again) if error else item.again, None
+            item.available_at, item.attempts, item.claimed_by = now(), 0, None
+        elif error is None:
             item.state, item.finished_at = "done", now()
         elif item.attempts >= MAX_ATTEMPTS:
             item.state, item.finished_at = "failed", now()
@@ -150,6 +168,9 @@ def release(claim: Claim, worker: str) -> None:
                                                WorkItem.state == "running")
                         .values(state="queued", available_at=now(), lease_until=None, claimed_by=None,
                                 attempts=WorkItem.attempts - 1))
+        item = session.get(WorkItem, claim.item_id)
+        if item is not None and item.state == "queued" and item.again:
+            item.purpose, item.again = _wider(item.purpose, item.again), None
 
 
 def record_outcome(session: Session, application_id: uuid.UUID, error: str | None) -> None:

@@ -1,5 +1,6 @@
 """`onematter worker`: a warm process that takes applications from the queue (our database) and
-runs each one's `combined-application` flow in this process, against the Prefect server named by
+runs each one's `combined-application` flow — or, after a decision, its `issue-documents` flow —
+in this process, against the Prefect server named by
 PREFECT_API_URL — one readable `一件事 <number>` run per application in the UI, without a new
 process, cold imports or a cold font configuration per run.
 
@@ -29,7 +30,7 @@ from onematter.config.embedded import served
 from onematter.config.privacy import scrub
 from onematter.config.settings import get_settings
 from onematter.documents.render import warm_fonts
-from onematter.services.handover import run_flow_here
+from onematter.services.handover import run_documents_here, run_flow_here
 
 log = logging.getLogger("onematter.worker")
 PARENT_ENV = "ONEMATTER_WORKER_PARENT"      # set by `serve`: its workers stop when it is gone
@@ -97,7 +98,7 @@ def process(claim: workqueue.Claim, worker: str, lease_seconds: float) -> str:
     lease = _Lease(claim, worker, lease_seconds)
     lease.start()
     try:
-        run_flow_here(claim.application_id)
+        (run_documents_here if claim.purpose == workqueue.DOCUMENTS else run_flow_here)(claim.application_id)
     except Exception as exc:  # noqa: BLE001 — recorded on the item; retried with backoff
         log.warning("联办申请办理出错（第 %d 次）：%s", claim.attempt, scrub(str(exc)))
         return workqueue.finish(claim, worker, error=scrub(str(exc))[:500] or type(exc).__name__)

@@ -1,7 +1,8 @@
 """Handing work to Prefect — the one place that knows how: on the embedded default the flow runs
 in this process (or, for the staff page, in a background thread); on a served stack the
-application goes to the warm workers' queue, and a decision's documents to the `issue-documents`
-deployment. Failures are recorded on the application's queue row, where every front end reads them.
+application, and later the documents a decision or a promotion makes due, go to the warm workers'
+queue (never a process per run). Failures are recorded on the application's queue row, where every
+front end reads them.
 
 Prefect and the flows are imported inside the functions that run them: the CLI imports this
 module for every command, and reading commands (`status`, `list`, `verify`) never start Prefect."""
@@ -21,7 +22,6 @@ from onematter.config.embedded import prefect_defaults, served, watch_children
 from onematter.config.privacy import safe_traceback, scrub
 
 log = logging.getLogger("onematter.handover")
-DOCUMENTS_DEPLOYMENT = "issue-documents/issue-documents"
 
 
 class ProcessingFailed(Exception):
@@ -33,13 +33,18 @@ class ProcessingFailed(Exception):
         self.message = message
 
 
-def submit_to_queue(application_id: uuid.UUID, *, wait: bool, timeout: float = 600) -> None:
-    """Served stack: queue the application for the warm workers (idempotent: one item per
-    application, queued again only when work is left over); wait for it unless told not to."""
+def submit_to_queue(application_id: uuid.UUID, *, wait: bool, timeout: float = 600,
+                    purpose: str = workqueue.APPLICATION, application_no: str = "") -> None:
+    """Served stack: queue the application's work for the warm workers (idempotent: one item per
+    application; a request made while it runs is run right after); wait for it unless told not
+    to (ProcessingFailed when the workers gave up on it or did not finish in time)."""
     with session_scope() as session:
-        workqueue.enqueue(session, application_id)
+        workqueue.enqueue(session, application_id, purpose)
     if wait:
-        workqueue.wait_until_done(application_id, timeout=timeout)
+        try:
+            workqueue.wait_until_done(application_id, timeout=timeout)
+        except workqueue.NotProcessed as exc:
+            raise ProcessingFailed(application_no, str(exc)) from exc
 
 
 def flow_labels(application_id: uuid.UUID) -> list[str]:
@@ -68,22 +73,19 @@ def run_application_flow(application_id: uuid.UUID) -> None:
     run_flow_here(application_id)
 
 
-def run_documents_flow(application_id: uuid.UUID) -> None:
-    """Issue what the application is now due: through the `issue-documents` deployment on a served
-    stack, else the flow in this process."""
-    if served():
-        from prefect.deployments import run_deployment  # noqa: I001 — Prefect only when it is used
-        run = run_deployment(DOCUMENTS_DEPLOYMENT, parameters={"application_id": str(application_id)},
-                             timeout=None, poll_interval=0.5, as_subflow=False)
-        if not run.state.is_completed():
-            raise RuntimeError(f"流程运行 {run.name} 结束状态为 {run.state.name}：{run.state.message or ''}")
-        return
-    prefect_defaults()
-    watch_children()
+def run_documents_here(application_id: uuid.UUID) -> None:
+    """The issue-documents flow (`出件 <no>`) in this process: a warm worker's, or the embedded one."""
     import asyncio  # noqa: I001 — the flow loads only when it runs
 
     from onematter.flows.decision import issue_documents_flow
     asyncio.run(issue_documents_flow(application_id=application_id))
+
+
+def run_documents_flow(application_id: uuid.UUID) -> None:
+    """Issue what the application is now due, in this process (embedded default)."""
+    prefect_defaults()
+    watch_children()
+    run_documents_here(application_id)
 
 
 def _run(target: Callable[[uuid.UUID], None], application_id: uuid.UUID, application_no: str) -> None:
@@ -115,7 +117,7 @@ def hand_over(*, application_id: uuid.UUID, application_no: str, wait: bool = Tr
     """The application's flow: queued for the warm workers on a served stack (waited for unless
     `wait` is false), else run here — in this thread, or a background one for the staff page."""
     if served():
-        submit_to_queue(application_id, wait=wait)
+        submit_to_queue(application_id, wait=wait, application_no=application_no)
     elif background:
         _in_background(run_application_flow, application_id, application_no)
     else:
@@ -123,8 +125,12 @@ def hand_over(*, application_id: uuid.UUID, application_no: str, wait: bool = Tr
 
 
 def issue_documents(*, application_id: uuid.UUID, application_no: str, background: bool = False) -> None:
-    """Whatever documents the application is due now (after a decision, a promotion …)."""
-    if background:
+    """Whatever documents the application is due now (after a decision, a promotion …): on a served
+    stack queued for the warm workers (the staff page does not wait: the case page polls)."""
+    if served():
+        submit_to_queue(application_id, wait=not background, purpose=workqueue.DOCUMENTS,
+                        application_no=application_no)
+    elif background:
         _in_background(run_documents_flow, application_id, application_no)
     else:
         _run(run_documents_flow, application_id, application_no)

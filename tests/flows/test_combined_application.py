@@ -43,6 +43,30 @@ def test_flow_decides_every_matter_and_issues_documents(prefect, session, catalo
     # every status change was written with the flow run that made it
     flow_events = session.exec(select(Event).where(Event.application_id == app.id, Event.actor == "flow")).all()
     assert len(flow_events) == 7 and all(e.flow_run_id for e in flow_events)
+    # the run a supervisor reads: three phases, and the board's two artifacts (masked), once each
+    tasks, artifacts = asyncio.run(_run_record(flow_events[0].flow_run_id))
+    no = app.application_no
+    assert sorted(tasks) == sorted([f"受理 {no}", f"办理 {no}", f"出件 {no}"])
+    key = f"application-{no.lower()}"
+    assert sorted(a.key for a in artifacts) == [key, f"{key}-matters"]
+    summary = next(a for a in artifacts if a.key == key).data
+    assert "330482********" in summary and form["applicant"]["id_number"] not in summary
+
+
+async def _run_record(flow_run_id: str, expected_tasks: int = 3):
+    """The task run names and the artifacts of one flow run, as the Prefect UI lists them (task
+    runs reach the server as events: waited for a few seconds)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+    async with get_client() as client:
+        runs = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+        for _ in range(50):
+            tasks = [t.name for t in await client.read_task_runs(flow_run_filter=runs)]
+            if len(tasks) >= expected_tasks:
+                break
+            await asyncio.sleep(0.2)
+        artifacts = await client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+        return tasks, artifacts
 
 
 def test_running_the_flow_again_does_no_work_twice(prefect, session, catalogue, form):
