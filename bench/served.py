@@ -69,8 +69,9 @@ def bare_seconds(runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def served_one(i: int) -> tuple[float, float]:
-    """Submission → packet written, → completed (the worker's item done), in seconds."""
+def served_one(i: int, poll: float = 0.05) -> tuple[float, float]:
+    """Submission → packet written, → completed (the worker's item done), in seconds; `poll`: how
+    often the submitter looks (the burst's submitters look as the CLI does, every 0.2 s)."""
     from sqlmodel import select
 
     from onematter.config.db import session_scope
@@ -87,7 +88,7 @@ def served_one(i: int) -> tuple[float, float]:
                 packet = time.perf_counter() - t0
             if s.exec(select(WorkItem).where(WorkItem.application_id == app.id)).one().state == "done":
                 return packet if packet is not None else time.perf_counter() - t0, time.perf_counter() - t0
-        time.sleep(0.05)
+        time.sleep(poll)
 
 
 def decided_one(i: int) -> float:
@@ -135,6 +136,8 @@ def cpu_seconds() -> dict[str, float]:
         except OSError:
             continue
         used = (int(fields[11]) + int(fields[12])) / tick
+        if cmd.startswith("postgres") and int(fields[1]) == 1:      # the postmaster: its ended backends too
+            used += (int(fields[13]) + int(fields[14])) / tick
         if "onematter.cli worker" in cmd:
             roles["workers"] += used
         elif "prefect server start" in cmd or "prefect.server.api.server" in cmd:
@@ -173,7 +176,7 @@ def one_database(database: str, args) -> dict:
 
         def submitter(k: int) -> None:
             for j in range(args.per_submitter):
-                done.append(served_one(100 + k * 100 + j)[1])
+                done.append(served_one(100 + k * 100 + j, poll=0.2)[1])
         cpu0, t0 = cpu_seconds(), time.perf_counter()
         threads = [threading.Thread(target=submitter, args=(k,)) for k in range(args.submitters)]
         [t.start() for t in threads]

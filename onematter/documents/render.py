@@ -54,7 +54,6 @@ def _env(templates_dir: str) -> jinja2.Environment:
     env.filters["cn_date"] = lambda v: _nowrap(f"{v[:4]}年{int(v[5:7])}月{int(v[8:10])}日") if v else ""
     env.filters["cn_month"] = lambda v: _nowrap(f"{v[:4]}年{int(v[5:7])}月") if v else ""
     env.filters["tail"] = keep_tail
-    env.globals["font_faces"] = lambda: Markup(font_face_css())
     return env
 
 
@@ -143,6 +142,18 @@ def font_config():
     return FontConfiguration()
 
 
+@lru_cache(maxsize=1)
+def stylesheets() -> tuple:
+    """The cut fonts' @font-face rules and styles/print.css, parsed once per process (the fonts
+    registered with the font configuration once, not per document). Given to every layout as
+    stylesheets; a template's own <style> blocks come after them."""
+    from weasyprint import CSS  # lazy: WeasyPrint only when rendering
+    base = str(templates_dir()) + "/"
+    return (CSS(string=font_face_css(), base_url=base, url_fetcher=url_fetcher(), font_config=font_config()),
+            CSS(filename=str(templates_dir() / "styles" / "print.css"), base_url=base + "styles/",
+                url_fetcher=url_fetcher(), font_config=font_config()))
+
+
 # ------------------------------------------------------------------ glyph coverage
 
 
@@ -220,14 +231,13 @@ def html_document(html: str):
     from weasyprint import HTML  # lazy: WeasyPrint only when rendering (the CLI's reading commands import this module)
     with _lock:
         return HTML(string=html, base_url=str(templates_dir()) + "/", url_fetcher=url_fetcher()).render(
-            font_config=font_config())
+            font_config=font_config(), stylesheets=list(stylesheets()))
 
 
 def warm_fonts() -> None:
     """A long-lived process (a worker) lays out one page at start, so that its first document is
     as quick as the next: fonts found, loaded and configured once."""
-    html = (f"<style>{font_face_css()}</style><link rel='stylesheet' href='styles/print.css'>"
-            "<h1>退役军人服务中心</h1><p>受理回执 <b>平湖市</b></p>")
+    html = "<h1>退役军人服务中心</h1><p>受理回执 <b>平湖市</b></p>"
     write_pdf(html_document(html))
 
 
