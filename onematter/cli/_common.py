@@ -17,7 +17,7 @@ from onematter.case.forms import load_file
 from onematter.casework.dossier import APPLICATION_STATUS_LABELS
 from onematter.config.crypto import DataKeyError
 from onematter.config.db import SchemaNotReady, check_schema
-from onematter.config.embedded import prepare_prefect
+from onematter.config.embedded import prepare_prefect, start_server_early
 from onematter.config.privacy import keep_private, safe_traceback
 from onematter.policy import PolicyError, load_policy
 from onematter.services import keys, seals
@@ -104,11 +104,14 @@ def db_ready(as_json: bool) -> bool:
               "message": str(exc)}, 1, str(exc), as_json)
 
 
-def db_and_prefect() -> None:
+def db_and_prefect(*, flows: bool = False) -> None:
     """Our schema and, on the embedded default, Prefect's own database: migrated before the first
-    run, so a new data dir never meets Prefect's start-up timeout."""
+    run, so a new data dir never meets Prefect's start-up timeout. `flows`: this command will run a
+    flow: Prefect's server starts now, while the command does its own work (embedded default)."""
     db()
     prepare_prefect()
+    if flows:
+        start_server_early()
 
 
 def fields_text(fields: dict[str, str]) -> str:

@@ -24,7 +24,7 @@ def apply(file: Path, as_json: bool = typer.Option(False, "--json", help="输出
     """Submit one combined application (一件事联办申请) from a YAML or JSON file."""
     try:
         intake, scans = applications.prepare(load(file), file.parent)
-        db_and_prefect()
+        db_and_prefect(flows=True)
         done = applications.apply(intake=intake, actor=f"staff:{intake.staff.name}", wait=wait is not False,
                                   scans_presented=scans)
     except FormError as exc:
@@ -60,7 +60,7 @@ def _show(application_no: str, as_json: bool) -> dict:
 def resume(application_no: str, as_json: bool = typer.Option(False, "--json"),
            wait: bool = typer.Option(True, "--wait/--no-wait", help="服务栈模式下是否等待办理完成")) -> None:
     """Finish an application whose processing stopped (a killed process, a failed run, a lost file)."""
-    db_and_prefect()
+    db_and_prefect(flows=True)
     try:
         done = applications.resume(application_no=application_no, wait=wait)
     except NotFound as exc:
@@ -120,7 +120,7 @@ def decide(
     """Record a supervisor's decision on a matter that waits for one, and issue its notice."""
     if approve is None:
         fail({"error": "invalid_decision", "message": "请指定 --approve 或 --reject"}, 2, "请指定 --approve 或 --reject", as_json)
-    db_and_prefect()
+    db_and_prefect(flows=True)
     try:
         done = decisions.decide(application_no=application_no, matter=matter, approve=approve, by=by,
                                 comment=comment, source="cli")

@@ -17,7 +17,7 @@ def fairs_cancel(registration_code: str, by: str = typer.Option(..., "--by", hel
                  as_json: bool = typer.Option(False, "--json")) -> None:
     """Cancel a fair registration: the place goes to the next on the waitlist, who is told and
     issued a ticket."""
-    db_and_prefect()
+    db_and_prefect(flows=True)
     try:
         out = fairs.cancel_registration(registration_code=registration_code, by=by, source="cli")
     except LookupError as exc:

@@ -70,7 +70,7 @@ def worker() -> None:
 def demo() -> None:
     """Import the sample catalogue and run the sample application end to end."""
     settings = get_settings()
-    db_and_prefect()
+    db_and_prefect(flows=True)
     prepare_fonts()
     sample = settings.data_dir / "sample-catalogue.yaml"
     catalog_sample(sample)

@@ -11,10 +11,14 @@ timeout is raised to fit a slow machine.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import fcntl
+import importlib.util
 import os
+import socket
 import subprocess
 import sys
+import time
 import uuid
 from contextlib import contextmanager
 from importlib.metadata import version
@@ -87,6 +91,99 @@ def prepare_prefect() -> bool:
         asyncio.run(provide_database_interface().create_db())
         (home / MARKER).write_text(_stamp(home), encoding="utf-8")
     return True
+
+
+# ------------------------------------------------------------------ the server, started early
+# Prefect starts its temporary server when the first flow runs: the client first imports the
+# server's modules (1.8 s) only to start it, then waits for it to import them again and come up
+# (3.7 s), while the application waits. A command that will run a flow starts that same server
+# (uvicorn on Prefect's app factory, as Prefect does) as soon as the databases are ready, in a
+# process of its own, so it comes up on the other core while this one stores the application and
+# loads the flow; the flow then runs against it (PREFECT_API_URL in Prefect's settings context
+# only: this process is still the embedded default, not a served stack).
+
+_early: dict = {}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _prefect_has_a_server() -> bool:
+    """Prefect, loaded already, was given a server (a test harness's): nothing to start. A CLI
+    process has not loaded Prefect at this point (reading commands never do), so this costs nothing."""
+    if "prefect" not in sys.modules:
+        return False
+    from prefect.settings import get_current_settings  # noqa: I001 — loaded already
+    return bool(get_current_settings().api.url)
+
+
+def start_server_early() -> None:
+    """Start the embedded Prefect server now (no-op on a served stack, when Prefect has a server
+    already, or when started already)."""
+    if served() or _early or _prefect_has_a_server():
+        return
+    prefect_defaults()
+    watch_children()                   # the server carries the CLI's token: it never outlives the CLI
+    port = _free_port()
+    app_dir = Path(importlib.util.find_spec("prefect").origin).parent.parent
+    # its database is migrated already (prepare_prefect, under the lock); block types are not used
+    # here, and registering them took the first start 2 s more
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",
+           "PREFECT_API_DATABASE_MIGRATE_ON_START": "false", "PREFECT_API_BLOCKS_REGISTER_ON_START": "false"}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--app-dir", str(app_dir), "--factory",
+                             "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+                             "--log-level", "error", "--lifespan", "on"], env=env, stdin=subprocess.DEVNULL)
+    _early.update(proc=proc, url=f"http://127.0.0.1:{port}/api")
+    atexit.register(_stop_early)
+
+
+def _stop_early() -> None:
+    proc = _early.get("proc")
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def _early_url() -> str | None:
+    """The early server's API, once it answers (None: none was started, or it did not come up:
+    Prefect then starts its own, as it always did)."""
+    proc = _early.get("proc")
+    if proc is None:
+        return None
+    if _early.get("ready"):
+        return _early["url"]
+    import httpx  # noqa: I001 — Prefect's own HTTP client, loaded with Prefect anyway
+    deadline = time.monotonic() + float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                                                       STARTUP_TIMEOUT_SECONDS))
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"{_early['url']}/health", timeout=2).status_code == 200:
+                _early["ready"] = True
+                return _early["url"]
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    return None
+
+
+@contextmanager
+def embedded_api() -> Iterator[None]:
+    """Prefect, in what runs inside, talks to the server started early, when there is one."""
+    url = _early_url()
+    if url is None:
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings  # noqa: I001 — Prefect only when a flow runs
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        yield
 
 
 # A process that watches the CLI and, once the CLI is gone (also after SIGKILL, when no handler of

@@ -18,7 +18,7 @@ from onematter.case import workqueue
 from onematter.case.models import Application
 from onematter.casework.applications import matter_cases
 from onematter.config.db import session_scope
-from onematter.config.embedded import prefect_defaults, served, watch_children
+from onematter.config.embedded import embedded_api, prefect_defaults, served, watch_children
 from onematter.config.privacy import safe_traceback, scrub
 
 log = logging.getLogger("onematter.handover")
@@ -66,11 +66,21 @@ def run_flow_here(application_id: uuid.UUID) -> None:
         asyncio.run(combined_application(application_id=application_id))
 
 
+def _load_while_the_server_starts() -> None:
+    """Prefect, the flows and the fonts loaded while the server started early comes up (embedded
+    default): the first document is then as quick as the next."""
+    import onematter.flows.decision  # noqa: F401 — imported here, in parallel with the server's start
+    from onematter.documents.render import warm_fonts
+    warm_fonts()
+
+
 def run_application_flow(application_id: uuid.UUID) -> None:
     """Run the combined-application flow in this process (embedded default)."""
     prefect_defaults()
     watch_children()
-    run_flow_here(application_id)
+    _load_while_the_server_starts()
+    with embedded_api():
+        run_flow_here(application_id)
 
 
 def run_documents_here(application_id: uuid.UUID) -> None:
@@ -85,7 +95,9 @@ def run_documents_flow(application_id: uuid.UUID) -> None:
     """Issue what the application is now due, in this process (embedded default)."""
     prefect_defaults()
     watch_children()
-    run_documents_here(application_id)
+    _load_while_the_server_starts()
+    with embedded_api():
+        run_documents_here(application_id)
 
 
 def _run(target: Callable[[uuid.UUID], None], application_id: uuid.UUID, application_no: str) -> None:
