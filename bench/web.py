@@ -1,6 +1,7 @@
 """The staff page on the served stack, in Debian's chromium: time from the submit click to the
-application number shown, and to the packet's button shown (median of N), side by side with the
-CLI's `apply` on the same stack. Starts its own `onematter serve` on free loopback ports, stops
+application number shown, and to the packet's button shown (median of N); a supervisor's decision
+on the page, from the click to the final packet's button shown (median of N); side by side with
+the CLI's `apply` on the same stack. Starts its own `onematter serve` on free loopback ports, stops
 it. Prints a table.
 
     .venv/bin/python bench/web.py [--runs 10]
@@ -47,6 +48,7 @@ def main() -> None:
     work = stack.prepare("onematter-bench-web-")
     with session_scope() as s:
         add_user(s, username="bench", name="测试员", role="window", station="平湖市退役军人服务中心", password=PASSWORD)
+        add_user(s, username="boss", name="李科长", role="supervisor", station="平湖市退役军人服务中心", password=PASSWORD)
     proc, port, web_port = stack.start()
     web = f"http://127.0.0.1:{web_port}"
     try:
@@ -84,6 +86,7 @@ def main() -> None:
                 if i:                                   # the first one warms the stack
                     page_number.append(t1 - t0)
                     page_packet.append(t2 - t0)
+            decided = decisions_on_the_page(browser, web, port, args.runs)
             browser.close()
 
         env = dict(os.environ, PREFECT_API_URL=f"http://127.0.0.1:{port}/api")
@@ -106,6 +109,8 @@ def main() -> None:
              f"{statistics.median(page_number):.2f} (max {max(page_number):.2f})"),
             (f"page: submit click → packet button shown, median of {args.runs}, s",
              f"{statistics.median(page_packet):.2f} (max {max(page_packet):.2f})"),
+            (f"page: decision click → final packet button shown, median of {args.runs}, s",
+             f"{statistics.median(decided):.2f} (max {max(decided):.2f})"),
             (f"CLI: onematter apply (process start → documents printed), median of {args.runs}, s",
              f"{statistics.median(cli):.2f} (max {max(cli):.2f})"),
         ]
@@ -115,6 +120,47 @@ def main() -> None:
             print(f"{name:<{width}}  {value}")
     finally:
         stack.stop(proc)
+
+
+def decisions_on_the_page(browser, web: str, port: int, runs: int) -> list[float]:
+    """Applications waiting for the incentive's decision (submitted through the queue); the
+    supervisor claims and approves each on /decisions: the click → the final packet's button."""
+    from onematter.casework.applications import submit_application
+    from onematter.casework.intake import parse_intake
+    from onematter.casework.samples import sample_form
+    from onematter.config.db import session_scope
+    from onematter.services.handover import submit_to_queue
+    os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+    waiting = []
+    for i in range(runs + 1):
+        form = sample_form(700 + i, key=f"web-decided-{i}", birth="19800101")
+        form.pop("materials")
+        with session_scope() as s:
+            app, _ = submit_application(s, parse_intake(form), actor="bench")
+            waiting.append((app.id, app.application_no))
+    for application_id, _ in waiting:
+        submit_to_queue(application_id, wait=True)
+    page = browser.new_context(locale="zh-CN").new_page()
+    page.goto(f"{web}/login")
+    page.fill("#username", "boss")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    times = []
+    for i, (_, no) in enumerate(waiting):
+        page.goto(f"{web}/decisions")
+        section = page.locator(f'section.decision[data-no="{no}"]')
+        section.locator('button[value="claim"]').click()
+        page.wait_for_selector(f'section.decision[data-no="{no}"][data-assignee="李科长"]')
+        section.locator('input[value="approve"]').check()
+        t0 = time.perf_counter()
+        section.locator("form.decide button[type=submit]").click()
+        page.wait_for_url(f"**/applications/{no}")
+        page.wait_for_function("(document.getElementById('packet-link') || {}).textContent"
+                               " === '打印办理结果文书清单'", timeout=180_000)
+        if i:                                            # the first one warms the path
+            times.append(time.perf_counter() - t0)
+    os.environ.pop("PREFECT_API_URL")
+    return times
 
 
 if __name__ == "__main__":

@@ -51,6 +51,31 @@ def engine_for(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args={"connect_timeout": 10})
 
 
+def bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """Insert many rows of a plain table (no encrypted or JSON columns) in the session's
+    transaction: PostgreSQL's COPY (a digest's 250,000 pushes: a fraction of the INSERTs' time),
+    else one executemany. A duplicate key is sqlalchemy's IntegrityError either way, so a caller's
+    savepoint (begin_nested) and its row-by-row retry work the same on both."""
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        session.execute(table.insert(), rows)
+        return
+    import psycopg  # noqa: I001 — the PostgreSQL driver, loaded already when this runs
+
+    columns = list(rows[0])
+    raw = connection.connection.driver_connection
+    names = ", ".join(f'"{c}"' for c in columns)
+    try:
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+    except psycopg.errors.IntegrityError as exc:
+        from sqlalchemy.exc import IntegrityError  # noqa: I001
+        raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+
+
 def get_engine() -> Engine:
     return engine_for(get_settings().resolved_database_url)
 

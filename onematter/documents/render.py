@@ -6,6 +6,7 @@ refuses to print a character no installed font has, and one FontConfiguration pe
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import mimetypes
@@ -139,6 +140,9 @@ def font_config():
     from weasyprint.text.fonts import (
         FontConfiguration,  # lazy: WeasyPrint only when rendering (the CLI's reading commands import this module)
     )
+    # let go of it (and its temporary font folder) before the interpreter tears its modules down
+    atexit.register(stylesheets.cache_clear)
+    atexit.register(font_config.cache_clear)
     return FontConfiguration()
 
 

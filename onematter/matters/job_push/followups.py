@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from onematter.case.models import Notification, OptOut
+from onematter.config.db import bulk_insert
 from onematter.followups.days import start_of
 from onematter.followups.outbox import enqueue
 from onematter.matters.job_push.matching import posting_view
@@ -95,7 +96,7 @@ def _write_digest(session: Session, pushes: list[dict], messages: list[dict], at
         try:
             with session.begin_nested():
                 session.execute(insert(Notification), note_rows)
-                session.execute(insert(Push), push_rows)
+                bulk_insert(session, Push.__table__, push_rows)
             written += len(batch)
         except IntegrityError:                     # another process wrote some of these first
             for m in batch:
