@@ -142,6 +142,7 @@ def main() -> None:
     parser.add_argument("--postings", type=int, default=5_000)
     parser.add_argument("--messages", type=int, default=2_000)
     parser.add_argument("--applications", type=int, default=100_000, help="for the monthly report")
+    parser.add_argument("--digest-only", action="store_true", help="the job digest alone (bench/served.py)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="onematter-bench-followups-"))
     os.environ["ONEMATTER_DATA_DIR"] = str(work)
@@ -169,6 +170,10 @@ def main() -> None:
     with session_scope() as s:
         again = job_digest(s, day)
     rerun = time.perf_counter() - t0
+    if args.digest_only:
+        print(f"job digest {args.subscribers:,} × {args.postings:,}: {written:,} messages in {digest:.1f} s "
+              f"(run again: {again} in {rerun:.1f} s; peak {peak // 1024} MB)")
+        return
 
     class Sink(BaseHTTPRequestHandler):
         def do_POST(self):

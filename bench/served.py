@@ -252,6 +252,15 @@ def main() -> None:
         row(f"  under that load, CPU s per application: {role}", lambda r, role=role: f"{r['cpu'][role]:.2f}")
     cold = cold_first()
     print(f"\ncold first application after init-db (embedded, SQLite): {cold:.2f} s (target ≤ 10)\n")
+    if "postgresql" in args.databases:
+        import psycopg
+        with psycopg.connect(POSTGRES + "/postgres", autocommit=True) as conn:
+            conn.execute('DROP DATABASE IF EXISTS "onematter_bench_digest" WITH (FORCE)')
+            conn.execute('CREATE DATABASE "onematter_bench_digest"')
+        env = dict(os.environ, ONEMATTER_DATABASE_URL=POSTGRES + "/onematter_bench_digest")
+        digest = subprocess.run([sys.executable, str(REPO / "bench" / "followups.py"), "--digest-only"], cwd=REPO,
+                                env=env, capture_output=True, text=True)
+        print("PostgreSQL: " + (digest.stdout.strip().splitlines() or [digest.stderr[-500:]])[-1] + " (target ≤ 30 s)\n")
     subprocess.run([sys.executable, str(REPO / "bench" / "cli_startup.py"), "--runs", "3"], cwd=REPO)
     main_row = rows[0]
     print(f"\nserved/bare ratio: {main_row['completed'] / main_row['bare']:.2f}; "

@@ -35,8 +35,10 @@ def job_digest(session: Session, day: dt.date, progress: Callable[[float], None]
     batches; a batch another process wrote first is retried row by row (its keys are unique)."""
     limit = load_policy().job_push_limit
     postings = session.exec(select(Posting).where(Posting.valid_until >= day)).all()
-    by_code = {p.code: p for p in postings}
-    ranked = list(enumerate(rank_postings([posting_view(p) for p in postings])))
+    ids = {p.code: p.id for p in postings}
+    titles = {p.code: p.title for p in postings}
+    # the walk reads plain tuples (rank, view, posting id): no ORM attribute in the inner loop
+    ranked = [(rank, view, ids[view.code]) for rank, view in enumerate(rank_postings([posting_view(p) for p in postings]))]
     by_category: dict[str, list] = defaultdict(list)
     for item in ranked:
         by_category[item[1].category].append(item)
@@ -54,25 +56,26 @@ def job_digest(session: Session, day: dt.date, progress: Callable[[float], None]
     for number, sub in enumerate(subs, 1):
         if progress and number % step == 0:
             progress(number / len(subs) * 100)
-        if sub.person_id in opted or str(sub.person_id) in done:
+        person_id = sub.person_id
+        if person_id in opted or str(person_id) in done:
             continue
-        seen = pushed[sub.person_id]
-        walk = heapq.merge(*(by_category.get(c, []) for c in sub.categories)) if sub.categories else ranked
+        seen = pushed[person_id]
+        education, categories, towns, min_salary = sub.education, sub.categories, sub.towns, sub.min_salary
+        walk = heapq.merge(*(by_category.get(c, []) for c in categories)) if categories else ranked
         found = []
-        for _, view in walk:
-            posting = by_code[view.code]
-            if posting.id in seen or not posting_matches(view, education=sub.education, categories=sub.categories,
-                                                         towns=sub.towns, min_salary=sub.min_salary, today=day):
+        for _, view, posting_id in walk:
+            if posting_id in seen or not posting_matches(view, education=education, categories=categories,
+                                                         towns=towns, min_salary=min_salary, today=day):
                 continue
-            found.append(posting)
+            found.append((posting_id, view.code))
             if len(found) == limit:
                 break
         if not found:
             continue
-        pushes += [{"person_id": sub.person_id, "posting_id": p.id, "rank": rank} for rank, p in enumerate(found, 1)]
-        messages.append({"key": f"job_digest:{sub.person_id}{suffix}", "person_id": sub.person_id,
-                         "payload": {"count": len(found), "titles": [p.title for p in found[:3]],
-                                     "postings": [p.code for p in found]}})
+        pushes += [{"person_id": person_id, "posting_id": pid, "rank": rank} for rank, (pid, _) in enumerate(found, 1)]
+        messages.append({"key": f"job_digest:{person_id}{suffix}", "person_id": person_id,
+                         "payload": {"count": len(found), "titles": [titles[code] for _, code in found[:3]],
+                                     "postings": [code for _, code in found]}})
     written = _write_digest(session, pushes, messages, at)
     if progress:
         progress(100.0)
