@@ -155,8 +155,7 @@ def decisions_on_the_page(browser, web: str, port: int, runs: int) -> list[float
         t0 = time.perf_counter()
         section.locator("form.decide button[type=submit]").click()
         page.wait_for_url(f"**/applications/{no}")
-        page.wait_for_function("(document.getElementById('packet-link') || {}).textContent"
-                               " === '打印办理结果文书清单'", timeout=180_000)
+        page.wait_for_selector("#packet-link:text-is('打印办理结果文书清单')", timeout=180_000)
         if i:                                            # the first one warms the path
             times.append(time.perf_counter() - t0)
     os.environ.pop("PREFECT_API_URL")

@@ -105,11 +105,8 @@ def server_env(port: int) -> dict[str, str]:
     # pause-expiry service has nothing to do; left on, it loads every paused run each 5 s (300
     # waiting forms: about 0.2 of a core doing nothing)
     env.setdefault("PREFECT_SERVER_SERVICES_PAUSE_EXPIRATIONS_ENABLED", "false")
-    # fewer writes under a burst (the embedded default's SQLite takes one writer at a time): no
-    # automations are defined, so the triggers service only reads every event for nothing; events
-    # are stored 200 to a transaction instead of 20
+    # no automations are defined, so the triggers service only reads every event for nothing
     env.setdefault("PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED", "false")
-    env.setdefault("PREFECT_SERVER_SERVICES_EVENT_PERSISTER_BATCH_SIZE", "200")
     env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
             "PREFECT_SERVER_API_HOST": "127.0.0.1", "PREFECT_SERVER_API_PORT": str(port),
             "PREFECT_UI_API_URL": f"http://127.0.0.1:{port}/api"}

@@ -107,17 +107,22 @@ def process(claim: workqueue.Claim, worker: str, lease_seconds: float) -> str:
     return workqueue.finish(claim, worker)
 
 
+BUSY_FORMS_EVERY = 5.0     # while applications keep coming, Prefect is asked for forms this seldom
+
+
 class _Forms:
-    """Submitted decision forms, looked for in Prefect at most every `every` seconds (a form
-    waits as a suspended run; nothing here waits on it)."""
+    """Submitted decision forms (and runs started by hand in the UI), looked for in Prefect at most
+    every `every` seconds while the queue is empty, every BUSY_FORMS_EVERY while it is not (each
+    look is a request the Prefect server answers: under a burst they were several per application).
+    A form waits as a suspended run; nothing here waits on it."""
 
     def __init__(self, worker: str, every: float):
-        self.worker, self.every, self.next = worker, every, 0.0
+        self.worker, self.every, self.last = worker, every, -1e9
 
-    def take(self) -> int:
-        if time.monotonic() < self.next:
+    def take(self, *, busy: bool = False) -> int:
+        if time.monotonic() - self.last < (max(self.every, BUSY_FORMS_EVERY) if busy else self.every):
             return 0
-        self.next = time.monotonic() + self.every
+        self.last = time.monotonic()
         try:
             return asyncio.run(run_due_decisions(self.worker))
         except KeyboardInterrupt:
@@ -149,14 +154,16 @@ def run_worker(*, poll: float = 0.2, forms_every: float = 1.0, stop: threading.E
     echo(f"工作进程 {name} 已就绪（租约 {lease:.0f} 秒）")
     stop = stop or threading.Event()
     forms = _Forms(name, forms_every)
+    busy = False
     while not stop.is_set():
-        forms.take()
+        forms.take(busy=busy)
         try:
             claim = workqueue.claim(name, lease)
         except Exception:  # noqa: BLE001 — the database is away for a moment: try again, do not die
             log.warning("领取待办失败，稍后重试", exc_info=True)
             stop.wait(2)
             continue
+        busy = claim is not None
         if claim is None:
             stop.wait(poll)
             continue

@@ -292,11 +292,11 @@
         })
         .then(function (p) {
           if (p) render(p);
-          if (!p || !p.done) setTimeout(poll, 1000);
+          if (!p || !p.done) setTimeout(poll, 500);
         })
         .catch(function () { setTimeout(poll, 3000); });
     };
-    if (box.dataset.done !== "true") setTimeout(poll, 500);
+    if (box.dataset.done !== "true") setTimeout(poll, 300);
   }
 
   // ---- the packet opens ready to print
