@@ -4,8 +4,10 @@ runs per application, the phases a supervisor reads; the artifacts written once,
 from __future__ import annotations
 
 import uuid
+from contextlib import contextmanager
 
 from prefect import flow, get_run_logger
+from prefect.context import TagsContext
 from prefect.runtime import flow_run
 
 from onematter.case import workqueue
@@ -16,6 +18,15 @@ from onematter.case.models import Application
 from onematter.tasks.artifacts import publish_artifacts
 from onematter.tasks.cases import application_number, decide_matters, start_processing
 from onematter.tasks.documents import render_documents
+
+
+@contextmanager
+def untagged():
+    """The run carries the tags (matters, town); its tasks none. A tagged task first asks the
+    server for concurrency slots under each tag (an API call, on SQLite a write that waits for the
+    lock, and the client's 2 s retry when it is busy), though no limit is set."""
+    with TagsContext(current_tags=set()):
+        yield
 
 
 def run_name() -> str:
@@ -33,9 +44,10 @@ async def combined_application(application_id: uuid.UUID) -> dict:
     application_no = application_number(application_id)
     if flow_run.id:
         workqueue.attach_run(application_id, str(flow_run.id))    # a worker's claim: its run, if it dies
-    pending = start_processing(application_id, application_no)          # case id → matter
-    status, statuses = decide_matters(application_id, application_no, pending)
-    numbers = render_documents(application_id, application_no)
+    with untagged():
+        pending = start_processing(application_id, application_no)          # case id → matter
+        status, statuses = decide_matters(application_id, application_no, pending)
+        numbers = render_documents(application_id, application_no)
     await publish_artifacts(application_id, application_no)
     if status == "awaiting_decision" and served():
         await open_decision_runs(application_id, application_no)

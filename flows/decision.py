@@ -23,6 +23,7 @@ from prefect.utilities.engine import propose_state
 
 from onematter.flows import forms
 from onematter.flows.combined_application import run_name as _application_run_name
+from onematter.flows.combined_application import untagged
 from onematter.flows.forms import decision_run_name
 from onematter import matters
 from onematter.case.lifecycle import get_application
@@ -43,8 +44,9 @@ def run_name() -> str:
 async def issue_documents_flow(application_id: uuid.UUID) -> dict:
     """Issue whatever documents the application is now due (idempotent) and update the board."""
     application_no = application_number(application_id)
-    status = settle_status(application_id, application_no)
-    numbers = render_documents(application_id, application_no)
+    with untagged():
+        status = settle_status(application_id, application_no)
+        numbers = render_documents(application_id, application_no)
     await publish_artifacts(application_id, application_no)
     return {"status": status, "documents": numbers}
 
@@ -88,7 +90,8 @@ async def matter_decision(application_no: str, matter: str):
     if spec.decision is None:
         return Failed(message=f"“{spec.title}”事项不需要审核")
     this_run = str(flow_run.id)
-    application_id, status, description = load_case(application_no, matter)
+    with untagged():
+        application_id, status, description = load_case(application_no, matter)
     if description is None:
         decided = forms.who_decided(application_no, matter, this_run)
         if decided and decided["this_run"]:          # recorded before this run was interrupted
@@ -109,8 +112,9 @@ async def matter_decision(application_no: str, matter: str):
     else:
         return Failed(message="多次提交的审核表单都不完整，审核未记录；可重新发起审核流程")
     try:
-        save_decision(application_no, matter, form.decision == "通过", form.decided_by.strip(), form.comment.strip(),
-                      this_run)
+        with untagged():
+            save_decision(application_no, matter, form.decision == "通过", form.decided_by.strip(),
+                          form.comment.strip(), this_run)
     except DecisionRefused as exc:
         decided = forms.who_decided(application_no, matter)
         return Cancelled(message=forms.voided_message(decided)) if decided else Failed(message=f"审核未记录：{exc}")
