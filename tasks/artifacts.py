@@ -3,6 +3,7 @@ written once per run, at its end, by the (async) flow itself: no task run of the
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
@@ -21,6 +22,7 @@ async def publish_artifacts(application_id: uuid.UUID, application_no: str) -> s
         markdown = supervision.summary_markdown(session, file)
         rows = supervision.matter_rows(file)
         status = APPLICATION_STATUS_LABELS[file.app.status]
-    await acreate_markdown_artifact(markdown=markdown, key=key, description=f"联办申请概况（{status}）")
-    await acreate_table_artifact(table=rows, key=f"{key}-matters", description="各事项办理情况")
+    await asyncio.gather(                        # two requests at once: one round trip, not two
+        acreate_markdown_artifact(markdown=markdown, key=key, description=f"联办申请概况（{status}）"),
+        acreate_table_artifact(table=rows, key=f"{key}-matters", description="各事项办理情况"))
     return key

@@ -140,7 +140,7 @@ def _stop_once(signum, frame):
     raise KeyboardInterrupt
 
 
-def run_worker(*, poll: float = 0.2, forms_every: float = 1.0, stop: threading.Event | None = None,
+def run_worker(*, poll: float = 0.1, forms_every: float = 1.0, stop: threading.Event | None = None,
                echo=print) -> None:
     """Take and run applications, and the decision forms supervisors submitted, until stopped
     (Ctrl-C, SIGTERM, or `stop`)."""

@@ -292,11 +292,11 @@
         })
         .then(function (p) {
           if (p) render(p);
-          if (!p || !p.done) setTimeout(poll, 500);
+          if (!p || !p.done) setTimeout(poll, 300);
         })
         .catch(function () { setTimeout(poll, 3000); });
     };
-    if (box.dataset.done !== "true") setTimeout(poll, 300);
+    if (box.dataset.done !== "true") setTimeout(poll, 200);
   }
 
   // ---- the packet opens ready to print
