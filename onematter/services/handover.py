@@ -74,15 +74,6 @@ def _load_while_the_server_starts() -> None:
     warm_fonts()
 
 
-def run_application_flow(application_id: uuid.UUID) -> None:
-    """Run the combined-application flow in this process (embedded default)."""
-    prefect_defaults()
-    watch_children()
-    _load_while_the_server_starts()
-    with embedded_api():
-        run_flow_here(application_id)
-
-
 def run_documents_here(application_id: uuid.UUID) -> None:
     """The issue-documents flow (`出件 <no>`) in this process: a warm worker's, or the embedded one."""
     import asyncio  # noqa: I001 — the flow loads only when it runs
@@ -91,13 +82,20 @@ def run_documents_here(application_id: uuid.UUID) -> None:
     asyncio.run(issue_documents_flow(application_id=application_id))
 
 
-def run_documents_flow(application_id: uuid.UUID) -> None:
-    """Issue what the application is now due, in this process (embedded default)."""
-    prefect_defaults()
-    watch_children()
-    _load_while_the_server_starts()
-    with embedded_api():
-        run_documents_here(application_id)
+def _embedded(run_here: Callable[[uuid.UUID], None]) -> Callable[[uuid.UUID], None]:
+    """`run_here` on the embedded default: Prefect's state under the data dir, a watchdog over
+    what this process starts, the flows loaded while the early server comes up, then run."""
+    def run(application_id: uuid.UUID) -> None:
+        prefect_defaults()
+        watch_children()
+        _load_while_the_server_starts()
+        with embedded_api():
+            run_here(application_id)
+    return run
+
+
+run_application_flow = _embedded(run_flow_here)          # the combined-application flow, here
+run_documents_flow = _embedded(run_documents_here)       # what the application is now due, here
 
 
 def _run(target: Callable[[uuid.UUID], None], application_id: uuid.UUID, application_no: str) -> None:
